@@ -1,0 +1,1 @@
+"""Code every service of the suite shares: stubs, settings, logging, Redis and gRPC helpers."""

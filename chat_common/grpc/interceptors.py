@@ -1,0 +1,130 @@
+"""Cross-cutting work of every RPC, kept out of the handlers.
+
+Server side: the request id and job id from metadata go into the logging context; domain
+errors become status codes; unexpected errors are logged once and become INTERNAL.
+Client side: every call carries a deadline and the current request and job ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc import aio
+
+from chat_common.errors import ServiceError
+from chat_common.logs import job_id_var, request_id_var
+
+log = logging.getLogger("chat_common.grpc")
+
+REQUEST_ID_KEY = "x-request-id"
+JOB_ID_KEY = "x-job-id"
+
+
+def _bind_ids(metadata: tuple[tuple[str, str | bytes], ...] | None) -> None:
+    values = dict(metadata or ())
+    request_id_var.set(str(values.get(REQUEST_ID_KEY) or uuid.uuid4().hex[:16]))
+    job_id_var.set(str(values.get(JOB_ID_KEY) or ""))
+
+
+async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -> None:
+    if isinstance(exc, ServiceError):
+        await context.abort(exc.code, exc.message)
+    log.exception("unhandled error in %s", method)
+    await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+
+class ServerInterceptor(aio.ServerInterceptor):
+    """Binds ids, maps errors and logs the outcome of every RPC."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        if handler is None:
+            return handler
+        method = details.method
+        metadata = details.invocation_metadata
+
+        if handler.unary_unary:
+            inner_uu = handler.unary_unary
+
+            async def unary_unary(request: Any, context: aio.ServicerContext) -> Any:
+                _bind_ids(metadata)
+                started = time.perf_counter()
+                try:
+                    return await inner_uu(request, context)
+                except aio.AbortError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - mapped to a status code
+                    await _fail(context, method, exc)
+                finally:
+                    log.debug("rpc %s %.1f ms", method, (time.perf_counter() - started) * 1000)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary_unary, handler.request_deserializer, handler.response_serializer
+            )
+
+        if handler.unary_stream:
+            inner_us = handler.unary_stream
+
+            async def unary_stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
+                _bind_ids(metadata)
+                try:
+                    async for item in inner_us(request, context):
+                        yield item
+                except aio.AbortError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - mapped to a status code
+                    await _fail(context, method, exc)
+
+            return grpc.unary_stream_rpc_method_handler(
+                unary_stream, handler.request_deserializer, handler.response_serializer
+            )
+        return handler
+
+
+def _outgoing_metadata(metadata: Any) -> list[tuple[str, str]]:
+    out = list(metadata or ())
+    keys = {k for k, _ in out}
+    if REQUEST_ID_KEY not in keys and request_id_var.get():
+        out.append((REQUEST_ID_KEY, request_id_var.get()))
+    if JOB_ID_KEY not in keys and job_id_var.get():
+        out.append((JOB_ID_KEY, job_id_var.get()))
+    return out
+
+
+def _with_defaults(details: aio.ClientCallDetails, timeout: float) -> aio.ClientCallDetails:
+    return aio.ClientCallDetails(
+        method=details.method,
+        timeout=details.timeout if details.timeout is not None else timeout,
+        metadata=aio.Metadata(*_outgoing_metadata(details.metadata)),
+        credentials=details.credentials,
+        wait_for_ready=details.wait_for_ready,
+    )
+
+
+class DeadlineUnaryInterceptor(aio.UnaryUnaryClientInterceptor):
+    """Gives every unary call a deadline and the current ids."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return await continuation(_with_defaults(client_call_details, self.timeout), request)
+
+
+class DeadlineStreamInterceptor(aio.UnaryStreamClientInterceptor):
+    """Gives every server-streaming call a deadline and the current ids."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+
+    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return await continuation(_with_defaults(client_call_details, self.timeout), request)

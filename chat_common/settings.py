@@ -1,0 +1,31 @@
+"""Settings every service reads. Each service extends `ServiceSettings` with its own fields.
+
+Values come from environment variables; the defaults work offline on one machine.
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    log_level: str = "INFO"
+    log_format: str = "json"  # json | text
+
+    # Where each gRPC service listens and where clients find it.
+    job_service_addr: str = "127.0.0.1:50051"
+    context_service_addr: str = "127.0.0.1:50052"
+    inference_service_addr: str = "127.0.0.1:50053"
+
+    # Deadline for unary calls between services, in seconds.
+    rpc_timeout_s: float = 10.0
+    # Seconds a server waits for in-flight calls on shutdown.
+    shutdown_grace_s: float = 10.0
+
+
+def port_of(addr: str) -> int:
+    """The port of a host:port address."""
+    return int(addr.rsplit(":", 1)[1])

@@ -1,0 +1,228 @@
+"""ContextEngine: append turns incrementally, build a budgeted context for a new message.
+
+Budget accounting (exact, never exceeded): every returned chat message costs
+`count(content) + message_overhead_tokens` (ChatML framing splits messages at special
+tokens, so per-message counts add up). Turn counts are taken once at append; the system
+instruction (prompt + profile + summary) is counted once, exactly, at the end of a build.
+"""
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections import OrderedDict
+
+from .importance import importance
+from .index import SessionIndex
+from .model import ContextConfig, ContextResult, ContextStats, SelectedTurn, Turn
+from .profile import extract_facts
+from .text import terms
+from .tokenizer import Tokenizer, get_tokenizer
+
+log = logging.getLogger(__name__)
+
+PROFILE_HEADER = "Known facts about the user:"
+SUMMARY_HEADER = "Summary of earlier conversation:"
+
+
+class BudgetTooSmallError(ValueError):
+    """The system prompt plus the new message alone exceed the budget."""
+
+
+class ContextEngine:
+    def __init__(self, tokenizer: Tokenizer | None = None, config: ContextConfig | None = None) -> None:
+        self.tok = tokenizer if tokenizer is not None else get_tokenizer()
+        self.cfg = config or ContextConfig()
+        self._cache: OrderedDict[str, int] = OrderedDict()  # counts of repeated strings
+        self._cache_lock = threading.Lock()
+
+    # --- indexing ----------------------------------------------------------------------
+    def new_index(self) -> SessionIndex:
+        c = self.cfg
+        return SessionIndex(c.bm25_k1, c.bm25_b, c.summary_pool_size, c.top_important)
+
+    def append(self, index: SessionIndex, turn: Turn) -> Turn:
+        """Add one turn: count tokens once (unless already known), update every index."""
+        if turn.tokens <= 0:
+            turn.tokens = self.tok.count(turn.content)
+        facts = extract_facts(turn.text, turn.turn_id, turn.ts) if turn.role == self.cfg.profile_role else []
+        for f in facts:
+            index.profile.add(f)
+        imp = importance(turn.text, turn.role, len(facts))
+        pos = index._add(turn, terms(turn.text), imp)
+        index.summary.offer(pos, turn.turn_id, turn.text, turn.speaker or turn.role, turn.ts,
+                            turn.role, imp, turn.tokens)
+        return turn
+
+    def rebuild(self, turns: list[Turn]) -> SessionIndex:
+        """Rebuild a session at service start from its persisted turn list."""
+        index = self.new_index()
+        for t in turns:
+            self.append(index, t)
+        return index
+
+    # --- scoring -----------------------------------------------------------------------
+    def score(self, index: SessionIndex, message: str, exclude: set[int] = frozenset()) -> dict[int, tuple[float, str]]:
+        """Score candidate turns only: query-term postings + recency window + top-important."""
+        c, n = self.cfg, len(index)
+        rel, maxrel = index.bm25.score(terms(message), c.max_candidates)
+        maxrel = maxrel or 1.0
+        cands = set(rel)
+        cands.update(range(max(0, n - c.recency_window), n))
+        cands.update(index.top_important())
+        cands.difference_update(exclude)
+        imp, rw, hl = index.importance, c.recency_weight, c.recency_half_life_turns
+        out: dict[int, tuple[float, str]] = {}
+        for p in cands:
+            a = c.w_relevance * rel.get(p, 0.0) / maxrel
+            b = c.w_importance * imp[p]
+            decay = 1.0 - rw + rw * 0.5 ** ((n - 1 - p) / hl)  # recency: a tie-breaker, not a gate
+            out[p] = ((a + b) * decay, "relevance" if a >= b else "importance")
+        # continuity: the question a relevant turn answers / the answer to a relevant question
+        top = heapq.nlargest(c.continuity_top, ((s, p) for p, (s, r) in out.items() if r == "relevance"))
+        isq, turns = index.is_question, index.turns
+        for s, p in top:
+            for nb in (p - 1, p + 1):
+                if nb < 0 or nb >= n or nb in exclude:
+                    continue
+                q, a = (nb, p) if nb < p else (p, nb)
+                qa = isq[q] and turns[q].role != turns[a].role
+                cs = s * (c.continuity_qa_factor if qa else c.continuity_factor)
+                cur = out.get(nb)
+                if cur is None or cs > cur[0]:
+                    out[nb] = (cs, "continuity")
+        return out
+
+    # --- packing -----------------------------------------------------------------------
+    def _count_cached(self, text: str) -> int:
+        with self._cache_lock:
+            n = self._cache.get(text)
+            if n is not None:
+                self._cache.move_to_end(text)
+                return n
+        n = self.tok.count(text)
+        with self._cache_lock:
+            self._cache[text] = n
+            if len(self._cache) > 4096:
+                self._cache.popitem(last=False)
+        return n
+
+    @staticmethod
+    def _render_system(system_prompt: str, profile_lines: list[str], summary_lines: list[str]) -> str:
+        parts = [system_prompt] if system_prompt else []
+        if profile_lines:
+            parts.append(PROFILE_HEADER + "\n" + "\n".join(profile_lines))
+        if summary_lines:
+            parts.append(SUMMARY_HEADER + "\n" + "\n".join(summary_lines))
+        return "\n\n".join(parts)
+
+    def build(self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "") -> ContextResult:
+        """Choose what the model sees for `message` within `budget_tokens` (never exceeded).
+
+        Priority: system prompt + message (mandatory) > profile > pinned recent turns >
+        summary reserve > scored turns; leftovers go to the summary, then more turns.
+        """
+        t0 = time.perf_counter()
+        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
+        B = int(budget_tokens)
+        msg_tokens = self.tok.count(message)
+        fixed = self._count_cached(system_prompt) + msg_tokens + 2 * ov
+        if fixed > B:
+            raise BudgetTooSmallError(f"system prompt + message need {fixed} tokens > budget {B}")
+        rem = B - fixed
+
+        # 1) profile (compact; pinned, but capped)
+        prof_lines: list[str] = []
+        cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
+        used = self._count_cached(PROFILE_HEADER) + 3
+        for line in index.profile.render_lines():
+            lc = self._count_cached(line) + 1
+            if used + lc <= cap:
+                prof_lines.append(line)
+                used += lc
+        rem -= used if prof_lines else 0
+
+        # 2) pinned recent turns, newest first, contiguous
+        pinned: list[int] = []
+        pin_cap, used = int(c.pinned_max_fraction * B), 0
+        for p in range(n - 1, max(-1, n - 1 - c.pinned_recent_turns), -1):
+            cost = turns[p].tokens + ov
+            if used + cost > rem or (pinned and used + cost > pin_cap):
+                break
+            pinned.append(p)
+            used += cost
+        rem -= used
+        first_pinned = min(pinned) if pinned else n
+
+        # 3) scored turns, leaving a reserve for the summary of what is left out
+        reserve = min(c.summary_max_tokens, int(c.summary_fraction * B), rem) if first_pinned > 0 and index.summary.items else 0
+        scores = self.score(index, message, exclude=set(pinned))
+        alpha = c.density_alpha
+        order = sorted((p for p, (s, _) in scores.items() if s >= c.min_score),
+                       key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** alpha)
+        chosen: list[int] = []
+        room = rem - reserve
+        for p in order:
+            cost = turns[p].tokens + ov
+            if cost <= room:
+                chosen.append(p)
+                room -= cost
+        room += reserve
+
+        # 4) summary of older turns not sent verbatim; then spend any leftover on turns
+        chosen_set = set(chosen)
+        items = index.summary.select(chosen_set, min(room, c.summary_max_tokens), first_pinned) if reserve else []
+        room -= sum(it.est_tokens for it in items) + (self._count_cached(SUMMARY_HEADER) + 3 if items else 0)
+        for p in order:
+            if p not in chosen_set and turns[p].tokens + ov <= room:
+                chosen.append(p)
+                chosen_set.add(p)
+                room -= turns[p].tokens + ov
+
+        # 5) exact verification; degrade summary -> scored turns -> profile -> pinned turns
+        turn_cost = sum(turns[p].tokens + ov for p in chosen) + sum(turns[p].tokens + ov for p in pinned)
+        while True:
+            sys_text = self._render_system(system_prompt, prof_lines, [it.line for it in items])
+            sys_tokens = self.tok.count(sys_text)
+            total = sys_tokens + ov + turn_cost + msg_tokens + ov
+            if total <= B:
+                break
+            excess = total - B
+            if items:  # drop weakest summary lines until the estimate covers the excess
+                while items and excess > 0:
+                    weakest = min(items, key=lambda it: it.score)
+                    items.remove(weakest)
+                    excess -= weakest.est_tokens
+                continue
+            if chosen:
+                p = chosen.pop()  # lowest priority first
+                turn_cost -= turns[p].tokens + ov
+            elif prof_lines:
+                prof_lines.pop()
+            elif pinned:
+                p = pinned.pop()  # oldest pinned first
+                turn_cost -= turns[p].tokens + ov
+            else:  # cannot happen: fixed <= B was checked
+                raise BudgetTooSmallError(f"cannot fit mandatory parts in {B} tokens")
+
+        # 6) result, chronological
+        reasons = {p: ("pinned-recent", 1.0) for p in pinned}
+        for p in chosen:
+            s, r = scores[p]
+            reasons[p] = (r, s)
+        sel_pos = sorted(reasons)
+        selected = [SelectedTurn(turns[p].turn_id, round(reasons[p][1], 4), reasons[p][0], turns[p].tokens,
+                                 turns[p].content[:80]) for p in sel_pos]
+        full = index.full_tokens + ov * n
+        summary_tokens = 0
+        if items:  # attribute the summary's share for stats (exact total is what matters)
+            summary_tokens = sys_tokens - self._count_cached(self._render_system(system_prompt, prof_lines, []))
+        stats = ContextStats(
+            turns_total=n, full_history_tokens=full, context_tokens=total,
+            reduction_ratio=round(1.0 - total / full, 4) if full else 0.0, budget_tokens=B,
+            profile_tokens=(self._count_cached(PROFILE_HEADER + "\n" + "\n".join(prof_lines)) if prof_lines else 0),
+            summary_used=bool(items), summary_tokens=summary_tokens, selected=selected)
+        log.debug("built context: %d/%d turns, %d/%d tokens in %.2f ms", len(sel_pos), n, total, B,
+                  (time.perf_counter() - t0) * 1e3)
+        return ContextResult(sys_text, [turns[p] for p in sel_pos], message, stats)

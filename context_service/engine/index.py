@@ -1,0 +1,90 @@
+"""Per-session incremental state: turns, BM25 postings, importance, profile, summary.
+
+Why a separate object: the service keeps one per session, appends to it as turns arrive,
+and can persist it (`to_bytes`) or rebuild it from the stored turn list at start.
+Not thread-safe: serialise access per session.
+"""
+from __future__ import annotations
+
+import heapq
+import json
+import zlib
+
+from .bm25 import BM25Index
+from .model import Turn
+from .profile import Profile
+from .summary import RollingSummary
+
+FORMAT_VERSION = 1
+
+
+class SessionIndex:
+    def __init__(self, bm25_k1: float = 1.2, bm25_b: float = 0.5, summary_pool_size: int = 400,
+                 top_important: int = 48) -> None:
+        self.turns: list[Turn] = []
+        self.positions: dict[str, int] = {}
+        self.terms: list[list[str]] = []  # stemmed terms per turn (kept for cheap reload)
+        self.importance: list[float] = []
+        self.is_question: list[bool] = []
+        self.bm25 = BM25Index(bm25_k1, bm25_b)
+        self.profile = Profile()
+        self.summary = RollingSummary(summary_pool_size)
+        self.top_k = top_important
+        self._top: list[tuple[float, int]] = []  # min-heap of (importance, pos)
+        self.full_tokens = 0  # sum of turn token counts (content only)
+
+    def __len__(self) -> int:
+        return len(self.turns)
+
+    def _add(self, turn: Turn, terms: list[str], imp: float) -> int:
+        """Record an already-analysed turn (used by the engine and by deserialisation)."""
+        if turn.turn_id in self.positions:
+            raise ValueError(f"duplicate turn_id {turn.turn_id!r}")
+        pos = len(self.turns)
+        self.turns.append(turn)
+        self.positions[turn.turn_id] = pos
+        self.terms.append(terms)
+        self.importance.append(imp)
+        self.is_question.append(turn.text.rstrip().endswith("?") or "?" in turn.text[-40:])
+        self.bm25.add(pos, terms)
+        self.full_tokens += turn.tokens
+        if len(self._top) < self.top_k:
+            heapq.heappush(self._top, (imp, pos))
+        elif imp > self._top[0][0]:
+            heapq.heapreplace(self._top, (imp, pos))
+        return pos
+
+    def top_important(self) -> list[int]:
+        return [p for _, p in self._top]
+
+    # --- persistence -------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "v": FORMAT_VERSION,
+            "bm25": [self.bm25.k1, self.bm25.b],
+            "top_k": self.top_k,
+            "turns": [t.to_dict() for t in self.turns],
+            "terms": [" ".join(t) for t in self.terms],  # reload without re-stemming
+            "importance": [round(x, 4) for x in self.importance],
+            "profile": self.profile.to_dict(),
+            "summary": self.summary.to_dict(),
+            "summary_pool": self.summary.pool_size,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SessionIndex":
+        if d.get("v") != FORMAT_VERSION:
+            raise ValueError(f"unsupported SessionIndex format {d.get('v')!r}")
+        idx = cls(d["bm25"][0], d["bm25"][1], d.get("summary_pool", 400), d.get("top_k", 48))
+        for td, terms, imp in zip(d["turns"], d["terms"], d["importance"]):
+            idx._add(Turn.from_dict(td), terms.split(), imp)
+        idx.profile = Profile.from_dict(d["profile"])
+        idx.summary.load(d["summary"])
+        return idx
+
+    def to_bytes(self) -> bytes:
+        return zlib.compress(json.dumps(self.to_dict(), separators=(",", ":")).encode(), 3)
+
+    @classmethod
+    def from_bytes(cls, b: bytes) -> "SessionIndex":
+        return cls.from_dict(json.loads(zlib.decompress(b)))

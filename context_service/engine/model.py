@@ -1,0 +1,111 @@
+"""Explicit data model of the engine: turns, configuration and results."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+REASONS = ("pinned-recent", "relevance", "importance", "continuity")
+
+
+@dataclass(slots=True)
+class Turn:
+    """One stored message of a session.
+
+    `tokens` is the model-token count of `content` (what the engine sends); 0 means "not
+    counted yet" and is filled once by `ContextEngine.append`. Persist it with the turn so a
+    rebuild at service start needs no tokenizer calls.
+    """
+
+    turn_id: str
+    role: str  # "user" | "assistant"
+    text: str
+    ts: float  # unix seconds
+    tokens: int = 0
+    speaker: str | None = None  # display name in multi-party chats
+
+    @property
+    def content(self) -> str:
+        return f"{self.speaker}: {self.text}" if self.speaker else self.text
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Turn":
+        return cls(**d)
+
+
+@dataclass
+class ContextConfig:
+    # pinned recent turns (always sent unless the budget cannot hold them)
+    pinned_recent_turns: int = 4
+    pinned_max_fraction: float = 0.35  # cap so one pasted document cannot eat the budget
+    # profile block
+    profile_max_tokens: int = 160
+    profile_max_fraction: float = 0.08
+    # rolling summary of older, unchosen turns
+    summary_max_tokens: int = 200
+    summary_fraction: float = 0.06
+    summary_pool_size: int = 400
+    # per-message framing cost (ChatML: <|im_start|>role\n ... <|im_end|>\n)
+    message_overhead_tokens: int = 5
+    # BM25 (short chat turns -> milder length normalisation than the classic 0.75)
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.5
+    # scoring weights
+    w_relevance: float = 1.0
+    w_importance: float = 0.15
+    recency_weight: float = 0.25  # multiplicative share of the score that decays with age
+    recency_half_life_turns: float = 200.0
+    max_candidates: int = 400  # best BM25 matches that go on to full scoring (bounds latency)
+    recency_window: int = 30  # newest turns always scored, even without query overlap
+    top_important: int = 48  # most important turns always scored
+    # continuity: neighbours of strongly selected turns
+    continuity_top: int = 24
+    continuity_qa_factor: float = 0.85  # question <-> its answer
+    continuity_factor: float = 0.5  # other adjacent turns
+    # packing: priority = score / cost**density_alpha (favours small, dense turns)
+    density_alpha: float = 0.5
+    min_score: float = 0.03
+    profile_role: str = "user"
+
+
+@dataclass
+class SelectedTurn:
+    turn_id: str
+    score: float
+    reason: str  # one of REASONS
+    tokens: int
+    preview: str
+
+
+@dataclass
+class ContextStats:
+    turns_total: int
+    full_history_tokens: int  # all stored turns as messages (content + framing)
+    context_tokens: int  # everything returned: system + chosen turns + new message
+    reduction_ratio: float  # 1 - context_tokens / full_history_tokens
+    budget_tokens: int
+    profile_tokens: int
+    summary_used: bool
+    summary_tokens: int
+    selected: list[SelectedTurn] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ContextResult:
+    system_instruction: str  # system prompt + profile + summary
+    turns: list[Turn]  # chosen turns, chronological
+    message: str  # the new user message
+    stats: ContextStats
+
+    @property
+    def messages(self) -> list[tuple[str, str]]:
+        """Chat messages: system first, chosen turns in order, then the new user message."""
+        return (
+            [("system", self.system_instruction)]
+            + [(t.role, t.content) for t in self.turns]
+            + [("user", self.message)]
+        )

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from chat_common.settings import ServiceSettings
+
+DEFAULT_SYSTEM_PROMPT = (
+    "You are a helpful, concise assistant in a chat app. Use the conversation and the known facts "
+    "about the user to answer. If you do not know something, say so."
+)
+
+
+class ContextSettings(ServiceSettings):
+    """ContextService settings (environment variables of the same names, upper-case)."""
+
+    context_bind: str = ""
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    # Default token budget of a built context (the local model has a 2,048-token window).
+    default_token_budget: int = 1400
+    # Sessions whose index stays in memory; others are rebuilt from Redis on demand.
+    index_cache_sessions: int = 256
+    # Optional path to a GGUF whose vocabulary counts tokens (default: the local model's).
+    tokenizer_gguf: str = ""
+
+    @property
+    def bind(self) -> str:
+        return self.context_bind or f"[::]:{self.context_service_addr.rsplit(':', 1)[1]}"

@@ -1,0 +1,64 @@
+"""The gateway's connections: gRPC stubs to each service, and Redis for shared state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grpc import aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from redis.asyncio import Redis
+
+from chat_common import pb
+from chat_common.grpc.client import channel
+from chat_common.redis_client import connect
+from gateway.settings import GatewaySettings
+
+SERVICES = {
+    "job_service": "chat.v1.JobService",
+    "context_service": "chat.v1.ContextService",
+    "inference_service": "chat.v1.InferenceService",
+}
+
+
+@dataclass
+class Backends:
+    redis: Redis
+    channels: dict[str, aio.Channel]
+    jobs: pb.jobs_grpc.JobServiceStub
+    context: pb.context_grpc.ContextServiceStub
+
+    @classmethod
+    def open(cls, settings: GatewaySettings) -> Backends:
+        channels = {
+            "job_service": channel(settings.job_service_addr, settings.rpc_timeout_s, settings.sse_stream_timeout_s),
+            "context_service": channel(settings.context_service_addr, settings.rpc_timeout_s),
+            "inference_service": channel(settings.inference_service_addr, settings.rpc_timeout_s),
+        }
+        return cls(
+            redis=connect(settings.redis_url),
+            channels=channels,
+            jobs=pb.jobs_grpc.JobServiceStub(channels["job_service"]),
+            context=pb.context_grpc.ContextServiceStub(channels["context_service"]),
+        )
+
+    async def close(self) -> None:
+        for ch in self.channels.values():
+            await ch.close()
+        await self.redis.aclose()
+
+    async def health(self, timeout: float = 1.0) -> dict[str, str]:
+        """Each dependency by name: "ok" or what is wrong."""
+        report: dict[str, str] = {}
+        try:
+            await self.redis.ping()
+            report["redis"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            report["redis"] = f"unreachable: {type(exc).__name__}"
+        for name, service in SERVICES.items():
+            stub = health_pb2_grpc.HealthStub(self.channels[name])
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
+                report[name] = "ok" if reply.status == health_pb2.HealthCheckResponse.SERVING else "not serving"
+            except aio.AioRpcError as exc:
+                report[name] = f"unreachable: {exc.code().name}"
+        return report

@@ -1,0 +1,43 @@
+"""/healthz, /readyz and /config."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from chat_common.filetypes import ALLOWED_EXTENSIONS
+from gateway import deps
+from gateway.backends import Backends
+from gateway.schemas import ConfigOut
+from gateway.settings import GatewaySettings
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, object]:
+    """The process is alive."""
+    return {"success": True, "status": "alive"}
+
+
+@router.get("/readyz")
+async def readyz(backends: Annotated[Backends, Depends(deps.backends)]) -> JSONResponse:
+    """Ready when Redis and every gRPC service answer; each dependency is reported by name."""
+    report = await backends.health()
+    ready = all(value == "ok" for value in report.values())
+    body: dict[str, object] = {"success": ready, "status": "ready" if ready else "not ready", "checks": report}
+    if not ready:
+        body["error"] = "Not ready: " + ", ".join(f"{k} {v}" for k, v in report.items() if v != "ok")
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/config", response_model=ConfigOut)
+async def config(settings: Annotated[GatewaySettings, Depends(deps.settings)]) -> ConfigOut:
+    """Limits the UI shows before the user uploads or sends."""
+    return ConfigOut(
+        max_upload_bytes=settings.max_upload_bytes,
+        allowed_extensions=ALLOWED_EXTENSIONS,
+        max_message_chars=settings.max_message_chars,
+    )

@@ -1,0 +1,123 @@
+"""POST /messages, GET /messages/{id} and its live event stream."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from grpc import aio
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from chat_common import pb
+from gateway import deps
+from gateway.backends import Backends
+from gateway.errors import ApiError
+from gateway.schemas import ErrorOut, JobAccepted, JobEnvelope, MessageIn, event_out, job_out
+from gateway.sessions import session_id
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger("gateway.messages")
+router = APIRouter(tags=["messages"])
+ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422, 429, 503)}
+
+
+def idempotency_key(header: str | None, body_key: str | None = None) -> str:
+    key = header or body_key or ""
+    if len(key) > 200:
+        raise ApiError(400, "Idempotency-Key must be at most 200 characters.")
+    return key
+
+
+async def create_job(backends: Backends, request: pb.jobs.CreateJobRequest) -> tuple[JobAccepted, bool]:
+    """The accepted job, and whether it is new (False: an idempotent replay)."""
+    reply = await backends.jobs.CreateJob(request)
+    job = job_out(reply.job)
+    return JobAccepted(job_id=job.id, status=job.status, job=job), reply.created
+
+
+@router.post("/messages", status_code=202, response_model=JobAccepted, responses=ERRORS)
+async def post_message(
+    body: MessageIn,
+    session: Annotated[str, Depends(session_id)],
+    backends: Annotated[Backends, Depends(deps.backends)],
+    settings: Annotated[GatewaySettings, Depends(deps.settings)],
+    idempotency: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JobAccepted:
+    """Submits a user message. Returns the job id at once; the reply is produced in the background."""
+    text = body.text.strip()
+    if not text:
+        raise ApiError(400, "The message is empty.")
+    if len(text) > settings.max_message_chars:
+        raise ApiError(413, f"The message is too long. The maximum is {settings.max_message_chars} characters.")
+    accepted, _created = await create_job(
+        backends,
+        pb.jobs.CreateJobRequest(
+            session_id=session,
+            idempotency_key=idempotency_key(idempotency, body.client_id),
+            kind=pb.common.JOB_KIND_MESSAGE,
+            text=text,
+        ),
+    )
+    return accepted
+
+
+def _check_id(job_id: str) -> None:
+    if len(job_id) != 32 or any(c not in "0123456789abcdef" for c in job_id):
+        raise ApiError(404, f"Job {job_id[:64]} not found.")
+
+
+@router.get("/messages/{job_id}", response_model=JobEnvelope, responses=ERRORS)
+async def get_message(
+    job_id: str,
+    session: Annotated[str, Depends(session_id)],
+    backends: Annotated[Backends, Depends(deps.backends)],
+) -> JobEnvelope:
+    """The status and, once done, the result of a job."""
+    _check_id(job_id)
+    job = await backends.jobs.GetJob(pb.jobs.GetJobRequest(session_id=session, job_id=job_id))
+    return JobEnvelope(job=job_out(job))
+
+
+@router.get(
+    "/messages/{job_id}/events",
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}, **ERRORS},
+)
+async def job_events(
+    job_id: str,
+    request: Request,
+    session: Annotated[str, Depends(session_id)],
+    backends: Annotated[Backends, Depends(deps.backends)],
+    settings: Annotated[GatewaySettings, Depends(deps.settings)],
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+) -> EventSourceResponse:
+    """Server-Sent Events of a job: `status`, `delta` and `restart`, each with its sequence number as id.
+
+    Reconnect with `Last-Event-ID` (or `?after=N`) to replay only what was missed.
+    """
+    _check_id(job_id)
+    after_seq = after or 0
+    if last_event_id:
+        if not last_event_id.isdigit() or len(last_event_id) > 18:
+            raise ApiError(400, "Last-Event-ID must be an event sequence number.")
+        after_seq = max(after_seq, int(last_event_id))
+    watch = pb.jobs.WatchJobRequest(session_id=session, job_id=job_id, after_seq=after_seq)
+    # Fail fast with a proper status (404) before the stream starts.
+    await backends.jobs.GetJob(pb.jobs.GetJobRequest(session_id=session, job_id=job_id))
+    return EventSourceResponse(_stream(backends, watch), ping=int(settings.sse_ping_s))
+
+
+async def _stream(backends: Backends, watch: pb.jobs.WatchJobRequest) -> AsyncIterator[ServerSentEvent]:
+    call = backends.jobs.WatchJob(watch)
+    try:
+        async for event in call:
+            kind, data = event_out(event)
+            yield ServerSentEvent(data=json.dumps(data), event=kind, id=str(event.seq))
+    except aio.AioRpcError as exc:
+        # Ending the stream is enough: the browser reconnects with Last-Event-ID.
+        log.info("event stream ended early: %s", exc.code().name)
+    finally:
+        call.cancel()

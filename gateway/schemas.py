@@ -1,0 +1,194 @@
+"""JSON shapes of the REST API, converted from the gRPC messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from chat_common import pb
+
+STATUS = {
+    pb.common.JOB_STATUS_PENDING: "pending",
+    pb.common.JOB_STATUS_PROCESSING: "processing",
+    pb.common.JOB_STATUS_DONE: "done",
+    pb.common.JOB_STATUS_ERROR: "error",
+}
+KIND = {pb.common.JOB_KIND_MESSAGE: "message", pb.common.JOB_KIND_FILE: "file"}
+JobStatus = Literal["pending", "processing", "done", "error"]
+
+
+class MessageIn(BaseModel):
+    text: str = Field(description="The user's message.", max_length=100_000)
+    client_id: str | None = Field(default=None, max_length=200, description="Optional idempotency key.")
+
+
+class FileOut(BaseModel):
+    name: str
+    media_type: str
+    size_bytes: int
+
+
+class UsageOut(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class SelectedTurnOut(BaseModel):
+    turn_id: str
+    score: float
+    reason: str
+    tokens: int
+    preview: str
+
+
+class ContextOut(BaseModel):
+    full_history_tokens: int
+    context_tokens: int
+    reduction_ratio: float
+    turns_total: int
+    summary_used: bool
+    selected: list[SelectedTurnOut]
+
+
+class ResultOut(BaseModel):
+    reply: str
+    provider: str
+    model: str
+    fallback: bool
+    usage: UsageOut
+    latency_ms: int
+    first_token_ms: int
+    context: ContextOut
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: Literal["message", "file"]
+    status: JobStatus
+    text: str
+    file: FileOut | None
+    result: ResultOut | None
+    error: str | None
+    attempts: int
+    created_at: str
+    updated_at: str
+
+
+class JobAccepted(BaseModel):
+    success: Literal[True] = True
+    job_id: str
+    status: JobStatus
+    job: JobOut
+
+
+class JobEnvelope(BaseModel):
+    success: Literal[True] = True
+    job: JobOut
+
+
+class HistoryOut(BaseModel):
+    success: Literal[True] = True
+    items: list[JobOut]
+
+
+class ClearedOut(BaseModel):
+    success: Literal[True] = True
+    cleared: int
+
+
+class FactOut(BaseModel):
+    key: str
+    value: str
+    confidence: float
+    source_turn: str
+    updated_at: str
+
+
+class ProfileBody(BaseModel):
+    facts: list[FactOut]
+    summary: str
+
+
+class ProfileOut(BaseModel):
+    success: Literal[True] = True
+    profile: ProfileBody
+
+
+class ConfigOut(BaseModel):
+    success: Literal[True] = True
+    max_upload_bytes: int
+    allowed_extensions: list[str]
+    max_message_chars: int
+
+
+class ErrorOut(BaseModel):
+    success: Literal[False] = False
+    error: str
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def job_out(job: pb.jobs.Job) -> JobOut:
+    result = None
+    if job.HasField("result"):
+        r = job.result
+        c = r.context
+        result = ResultOut(
+            reply=r.reply,
+            provider=r.provider,
+            model=r.model,
+            fallback=r.fallback,
+            usage=UsageOut(
+                prompt_tokens=r.usage.prompt_tokens,
+                completion_tokens=r.usage.completion_tokens,
+                total_tokens=r.usage.total_tokens,
+            ),
+            latency_ms=r.latency_ms,
+            first_token_ms=r.first_token_ms,
+            context=ContextOut(
+                full_history_tokens=c.full_history_tokens,
+                context_tokens=c.context_tokens,
+                reduction_ratio=round(c.reduction_ratio, 4),
+                turns_total=c.turns_total,
+                summary_used=c.summary_used,
+                selected=[
+                    SelectedTurnOut(turn_id=s.turn_id, score=round(s.score, 4), reason=s.reason, tokens=s.tokens, preview=s.preview)
+                    for s in c.selected
+                ],
+            ),
+        )
+    file = None
+    if job.HasField("file"):
+        file = FileOut(name=job.file.name, media_type=job.file.media_type, size_bytes=job.file.size_bytes)
+    return JobOut(
+        id=job.id,
+        kind=KIND.get(job.kind, "message"),  # type: ignore[arg-type]
+        status=STATUS.get(job.status, "pending"),  # type: ignore[arg-type]
+        text=job.text,
+        file=file,
+        result=result,
+        error=job.error or None,
+        attempts=job.attempts,
+        created_at=iso(job.created_at_ms),
+        updated_at=iso(job.updated_at_ms),
+    )
+
+
+def event_out(event: pb.jobs.JobEvent) -> tuple[str, dict[str, object]]:
+    """(SSE event type, data) for one job event."""
+    kind = event.WhichOneof("payload")
+    if kind == "delta":
+        return "delta", {"text": event.delta.text}
+    if kind == "restarted":
+        return "restart", {"failed_provider": event.restarted.failed_provider, "reason": event.restarted.reason}
+    status = event.status
+    return "status", {
+        "status": STATUS.get(status.status, "pending"),
+        "error": status.error or None,
+        "job": job_out(status.job).model_dump() if status.HasField("job") else None,
+    }

@@ -1,0 +1,1 @@
+"""InferenceService: a chain of AI providers behind one streaming RPC."""

@@ -1,0 +1,35 @@
+"""Runs the InferenceService."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from chat_common.grpc.server import run_until_signal
+from chat_common.logs import setup_logging
+from chat_common.redis_client import connect
+from inference_service.app import build_chain, serve, warm_up
+from inference_service.settings import InferenceSettings
+
+log = logging.getLogger("inference_service")
+
+
+async def main() -> None:
+    settings = InferenceSettings()
+    setup_logging("inference_service", settings.log_level, settings.log_format)
+    # Redis holds the shared provider cooldown; when it is down the chain fails open.
+    redis = connect(settings.redis_url)
+    chain = build_chain(settings, redis)
+    log.info("provider chain: %s", " -> ".join(p.name for p in chain.active()))
+    await warm_up(chain)
+    server = await serve(settings, chain)
+
+    async def close() -> None:
+        await chain.aclose()
+        await redis.aclose()
+
+    await run_until_signal(server, settings.shutdown_grace_s, on_stop=close)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

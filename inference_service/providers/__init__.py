@@ -1,0 +1,1 @@
+"""AI providers, one module each, behind the `Provider` interface of `base`."""

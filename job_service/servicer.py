@@ -1,0 +1,75 @@
+"""The JobService gRPC API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from grpc import aio
+
+from chat_common import pb
+from chat_common.errors import InvalidArgument
+from job_service.store import TERMINAL, JobStore
+from job_service.wakeups import WakeHub
+
+log = logging.getLogger("job_service.servicer")
+
+# A watcher re-reads the log this often even without a wake-up: pub/sub is at-most-once.
+REREAD_INTERVAL_S = 2.0
+
+
+def _require(value: str, name: str) -> None:
+    if not value:
+        raise InvalidArgument(f"{name} is required")
+
+
+class JobServicer(pb.jobs_grpc.JobServiceServicer):
+    def __init__(self, store: JobStore, hub: WakeHub, context: pb.context_grpc.ContextServiceStub) -> None:
+        self.store = store
+        self.hub = hub
+        self.context = context
+
+    async def CreateJob(self, request: pb.jobs.CreateJobRequest, context: aio.ServicerContext) -> pb.jobs.CreateJobResponse:
+        created = await self.store.create(request)
+        if created.created:
+            log.info("job %s created (%s)", created.job.id, pb.common.JobKind.Name(created.job.kind))
+        return pb.jobs.CreateJobResponse(job=created.job, created=created.created)
+
+    async def GetJob(self, request: pb.jobs.GetJobRequest, context: aio.ServicerContext) -> pb.jobs.Job:
+        _require(request.session_id, "session_id")
+        _require(request.job_id, "job_id")
+        return await self.store.get(request.session_id, request.job_id)
+
+    async def ListHistory(self, request: pb.jobs.ListHistoryRequest, context: aio.ServicerContext) -> pb.jobs.ListHistoryResponse:
+        _require(request.session_id, "session_id")
+        return pb.jobs.ListHistoryResponse(jobs=await self.store.history(request.session_id))
+
+    async def ClearSession(self, request: pb.jobs.ClearSessionRequest, context: aio.ServicerContext) -> pb.jobs.ClearSessionResponse:
+        _require(request.session_id, "session_id")
+        cleared = await self.store.clear(request.session_id)
+        await self.context.ClearContext(pb.context.ClearContextRequest(session_id=request.session_id))
+        return pb.jobs.ClearSessionResponse(cleared=cleared)
+
+    async def WatchJob(self, request: pb.jobs.WatchJobRequest, context: aio.ServicerContext) -> AsyncIterator[pb.jobs.JobEvent]:
+        _require(request.session_id, "session_id")
+        _require(request.job_id, "job_id")
+        if request.after_seq < 0:
+            raise InvalidArgument("after_seq must not be negative")
+        await self.store.get(request.session_id, request.job_id)  # NOT_FOUND for others' jobs
+        seq = request.after_seq
+        # Register for wake-ups before reading the log, so nothing falls between the two.
+        async with self.hub.waiter(request.job_id) as wake:
+            while True:
+                wake.clear()
+                for event in await self.store.events_after(request.job_id, seq):
+                    yield event
+                    seq = event.seq
+                    if event.HasField("status") and event.status.status in TERMINAL:
+                        return
+                if await self.store.load(request.job_id) is None:
+                    return  # cleared while watched
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout=REREAD_INTERVAL_S)
+                except TimeoutError:
+                    pass

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from chat_common.settings import ServiceSettings
+
+
+class JobSettings(ServiceSettings):
+    """JobService settings (environment variables of the same names, upper-case)."""
+
+    # host:port to listen on; defaults to the port of JOB_SERVICE_ADDR on every interface.
+    job_bind: str = ""
+    # Concurrent jobs per process; 0 runs the API without workers.
+    job_workers: int = 4
+    # A claimed job whose worker stops heart-beating is reclaimed after this many seconds.
+    job_visibility_timeout_s: float = 30.0
+    # After this many attempts a job goes to the dead-letter stream and ends in ERROR.
+    job_max_attempts: int = 3
+    # Overall deadline of one attempt: context, generation and completion.
+    job_deadline_s: float = 120.0
+    # Jobs with no progress for this long are ended by the reaper.
+    job_stuck_after_s: float = 600.0
+    job_reaper_interval_s: float = 15.0
+    # Token budget for the context of each reply; 0 leaves it to the context service.
+    context_token_budget: int = 0
+    # Where the gateway stores uploads (shared volume in containers).
+    upload_dir: str = "data/uploads"
+    # Event logs and finished jobs expire after this many seconds (0 keeps them).
+    job_ttl_s: int = 0
+
+    @property
+    def bind(self) -> str:
+        return self.job_bind or f"[::]:{self.job_service_addr.rsplit(':', 1)[1]}"

@@ -1,0 +1,246 @@
+"""Jobs and their event logs in Redis.
+
+A job is a hash; its events are a list whose 1-based index is the event's sequence
+number, so replay after `Last-Event-ID: n` is LRANGE from n. Each append also PUBLISHes
+the new sequence number as a wake-up for live readers; pub/sub may drop it, the log
+never does. Every state change runs in one Lua script, so a job that is DONE or ERROR
+can never change again: completion is idempotent under redelivery.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from chat_common import pb
+from chat_common.errors import InvalidArgument, NotFound
+from job_service import keys
+
+PENDING = pb.common.JOB_STATUS_PENDING
+PROCESSING = pb.common.JOB_STATUS_PROCESSING
+DONE = pb.common.JOB_STATUS_DONE
+ERROR = pb.common.JOB_STATUS_ERROR
+TERMINAL = (DONE, ERROR)
+
+_CREATE = """
+-- KEYS: idempotency, job, history, events, active, queue
+if ARGV[5] == '1' then
+  local existing = redis.call('GET', KEYS[1])
+  if existing then return {0, existing} end
+end
+redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+redis.call('RPUSH', KEYS[3], ARGV[1])
+redis.call('RPUSH', KEYS[4], ARGV[3])
+redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
+if ARGV[5] == '1' then redis.call('SET', KEYS[1], ARGV[1]) end
+redis.call('XADD', KEYS[6], '*', 'job_id', ARGV[1])
+redis.call('PUBLISH', ARGV[4], 1)
+return {1, ARGV[1]}
+"""
+
+_APPEND = """
+-- KEYS: job, events, active. ARGV: job_id, now, event, channel, terminal, field/value...
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -1 end
+if status == '3' or status == '4' then return 0 end
+if #ARGV > 5 then redis.call('HSET', KEYS[1], 'updated_ms', ARGV[2], unpack(ARGV, 6)) end
+local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
+if ARGV[5] == '1' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+else
+  redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+end
+redis.call('PUBLISH', ARGV[4], seq)
+return seq
+"""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def encode_event(event: pb.jobs.JobEvent) -> str:
+    return base64.b64encode(event.SerializeToString()).decode()
+
+
+def decode_event(raw: str, seq: int, job_id: str) -> pb.jobs.JobEvent:
+    event = pb.jobs.JobEvent.FromString(base64.b64decode(raw))
+    event.seq = seq
+    event.job_id = job_id
+    return event
+
+
+def _file_to_json(ref: pb.jobs.FileRef) -> str:
+    return json.dumps(
+        {"name": ref.name, "media_type": ref.media_type, "size_bytes": ref.size_bytes, "storage_key": ref.storage_key}
+    )
+
+
+@dataclass
+class Created:
+    job: pb.jobs.Job
+    created: bool
+
+
+class JobStore:
+    def __init__(self, redis: Redis, ttl_s: int = 0) -> None:
+        self.redis = redis
+        self.ttl_s = ttl_s
+        self._create = redis.register_script(_CREATE)
+        self._append = redis.register_script(_APPEND)
+
+    async def create(self, request: pb.jobs.CreateJobRequest) -> Created:
+        if not request.session_id:
+            raise InvalidArgument("session_id is required")
+        if request.kind == pb.common.JOB_KIND_MESSAGE and not request.text.strip():
+            raise InvalidArgument("text is required for a message job")
+        if request.kind == pb.common.JOB_KIND_FILE and not request.file.storage_key:
+            raise InvalidArgument("file.storage_key is required for a file job")
+        if request.kind not in (pb.common.JOB_KIND_MESSAGE, pb.common.JOB_KIND_FILE):
+            raise InvalidArgument("kind must be JOB_KIND_MESSAGE or JOB_KIND_FILE")
+        if len(request.idempotency_key) > 200:
+            raise InvalidArgument("idempotency_key is longer than 200 characters")
+
+        job_id = uuid.uuid4().hex
+        at = now_ms()
+        first = pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PENDING))
+        fields = {
+            "id": job_id,
+            "session": request.session_id,
+            "kind": request.kind,
+            "status": PENDING,
+            "text": request.text,
+            "file": _file_to_json(request.file) if request.kind == pb.common.JOB_KIND_FILE else "",
+            "attempts": 0,
+            "created_ms": at,
+            "updated_ms": at,
+        }
+        flat = [str(x) for pair in fields.items() for x in pair]
+        use_key = "1" if request.idempotency_key else "0"
+        created, existing_id = await self._create(
+            keys=[
+                keys.idempotency(request.session_id, request.idempotency_key or "-"),
+                keys.job(job_id),
+                keys.history(request.session_id),
+                keys.events(job_id),
+                keys.ACTIVE,
+                keys.QUEUE,
+            ],
+            args=[job_id, at, encode_event(first), keys.wake_channel(job_id), use_key, *flat],
+        )
+        job = await self.get(request.session_id, existing_id)
+        return Created(job=job, created=bool(created))
+
+    async def get(self, session_id: str, job_id: str) -> pb.jobs.Job:
+        job = await self.load(job_id)
+        # Another session's job is indistinguishable from a missing one.
+        if job is None or job.session_id != session_id:
+            raise NotFound(f"job {job_id} not found")
+        return job
+
+    async def load(self, job_id: str) -> pb.jobs.Job | None:
+        if not job_id:
+            return None
+        data = await self.redis.hgetall(keys.job(job_id))
+        return _job_from_hash(data) if data else None
+
+    async def history(self, session_id: str) -> list[pb.jobs.Job]:
+        ids = await self.redis.lrange(keys.history(session_id), 0, -1)
+        if not ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in ids:
+                pipe.hgetall(keys.job(job_id))
+            rows = await pipe.execute()
+        return [_job_from_hash(row) for row in rows if row]
+
+    async def clear(self, session_id: str) -> int:
+        """Empties a session's history. Unfinished jobs keep running but leave the history."""
+        ids = await self.redis.lrange(keys.history(session_id), 0, -1)
+        jobs = await self.history(session_id)
+        finished = [j.id for j in jobs if j.status in TERMINAL]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.history(session_id))
+            for job_id in finished:
+                pipe.delete(keys.job(job_id), keys.events(job_id))
+            await pipe.execute()
+        return len(ids)
+
+    async def append_event(
+        self,
+        job_id: str,
+        event: pb.jobs.JobEvent,
+        fields: dict[str, str | int] | None = None,
+        terminal: bool = False,
+    ) -> int:
+        """Appends an event (and updates fields) unless the job has ended. Returns its seq, or 0."""
+        at = now_ms()
+        event.at_ms = at
+        flat = [str(x) for pair in (fields or {}).items() for x in pair]
+        seq = await self._append(
+            keys=[keys.job(job_id), keys.events(job_id), keys.ACTIVE],
+            args=[job_id, at, encode_event(event), keys.wake_channel(job_id), "1" if terminal else "0", *flat],
+        )
+        if terminal and seq > 0 and self.ttl_s:
+            await self.redis.expire(keys.job(job_id), self.ttl_s)
+            await self.redis.expire(keys.events(job_id), self.ttl_s)
+        return int(seq)
+
+    async def set_processing(self, job_id: str, attempt: int) -> int:
+        event = pb.jobs.JobEvent(status=pb.jobs.StatusChanged(status=PROCESSING))
+        return await self.append_event(job_id, event, {"status": PROCESSING, "attempts": attempt})
+
+    async def finish(self, job: pb.jobs.Job, status: int, result: pb.jobs.JobResult | None = None, error: str = "") -> bool:
+        """Ends a job once. Returns False if it had already ended (a redelivered job)."""
+        final = pb.jobs.Job()
+        final.CopyFrom(job)
+        final.status = status  # type: ignore[assignment]
+        final.error = error
+        final.updated_at_ms = now_ms()
+        fields: dict[str, str | int] = {"status": status, "error": error}
+        if result is not None:
+            final.result.CopyFrom(result)
+            fields["result"] = base64.b64encode(result.SerializeToString()).decode()
+        event = pb.jobs.JobEvent(status=pb.jobs.StatusChanged(status=status, error=error, job=final))  # type: ignore[arg-type]
+        return await self.append_event(job.id, event, fields, terminal=True) > 0
+
+    async def events_after(self, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
+        raw = await self.redis.lrange(keys.events(job_id), after_seq, -1)
+        return [decode_event(item, after_seq + i + 1, job_id) for i, item in enumerate(raw)]
+
+    async def touch(self, job_id: str) -> None:
+        """Records progress so the reaper leaves the job alone."""
+        await self.redis.zadd(keys.ACTIVE, {job_id: now_ms()}, xx=True)
+
+    async def forget_active(self, job_id: str) -> None:
+        await self.redis.zrem(keys.ACTIVE, job_id)
+
+    async def stale(self, older_than_ms: int) -> list[str]:
+        return await self.redis.zrangebyscore(keys.ACTIVE, 0, now_ms() - older_than_ms)
+
+
+def _job_from_hash(data: dict[str, str]) -> pb.jobs.Job:
+    job = pb.jobs.Job(
+        id=data["id"],
+        session_id=data["session"],
+        kind=int(data["kind"]),  # type: ignore[arg-type]
+        status=int(data["status"]),  # type: ignore[arg-type]
+        text=data.get("text", ""),
+        error=data.get("error", ""),
+        attempts=int(data.get("attempts", 0)),
+        created_at_ms=int(data["created_ms"]),
+        updated_at_ms=int(data.get("updated_ms", data["created_ms"])),
+    )
+    if data.get("file"):
+        f = json.loads(data["file"])
+        job.file.CopyFrom(
+            pb.jobs.FileRef(name=f["name"], media_type=f["media_type"], size_bytes=f["size_bytes"], storage_key=f["storage_key"])
+        )
+    if data.get("result"):
+        job.result.ParseFromString(base64.b64decode(data["result"]))
+    return job

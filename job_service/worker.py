@@ -1,0 +1,257 @@
+"""Workers take each queued job to DONE or ERROR, exactly once.
+
+Per job: claim it, mark it PROCESSING, build the context, stream the reply from the
+inference service into the job's event log, store the finished turn, then end the job.
+Transient failures put the job back on the queue; after `job_max_attempts` it goes to
+the dead-letter stream and ends in ERROR. Completion is idempotent, so a redelivered
+job never produces a second reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+
+import grpc
+from grpc import aio
+
+from chat_common import pb
+from chat_common.logs import job_id_var
+from job_service.ingest import UnreadableFile, ingest, upload_path
+from job_service.queue import Entry, JobQueue
+from job_service.settings import JobSettings
+from job_service.store import DONE, ERROR, TERMINAL, JobStore
+
+log = logging.getLogger("job_service.worker")
+
+RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED}
+# Deltas are written to the log in small batches: fewer Redis round trips, same stream.
+FLUSH_INTERVAL_S = 0.03
+
+
+class JobFailed(Exception):
+    """A failure the user should read as the job's error."""
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: JobSettings,
+        store: JobStore,
+        queue: JobQueue,
+        context: pb.context_grpc.ContextServiceStub,
+        inference: pb.inference_grpc.InferenceServiceStub,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.queue = queue
+        self.context = context
+        self.inference = inference
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        for n in range(self.settings.job_workers):
+            self._tasks.append(asyncio.create_task(self._loop(), name=f"worker-{n}"))
+        if self.settings.job_workers:
+            self._tasks.append(asyncio.create_task(self._reaper(), name="reaper"))
+
+    async def stop(self, grace: float) -> None:
+        """Stops claiming new jobs and lets in-flight jobs finish within `grace` seconds."""
+        self._stopping.set()
+        _done, pending = await asyncio.wait(self._tasks, timeout=grace) if self._tasks else (set(), set())
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        visibility_ms = int(self.settings.job_visibility_timeout_s * 1000)
+        while not self._stopping.is_set():
+            try:
+                entry = await self.queue.reclaim(visibility_ms) or await self.queue.claim(block_ms=1000)
+                if entry is not None:
+                    await self.process(entry)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a worker must outlive any one failure
+                log.exception("worker loop error; retrying shortly")
+                await asyncio.sleep(0.5)
+
+    async def process(self, entry: Entry) -> None:
+        job_id_var.set(entry.job_id)
+        job = await self.store.load(entry.job_id)
+        if job is None or job.status in TERMINAL:
+            await self.queue.ack(entry)  # redelivery of a finished job: nothing to do
+            return
+        attempt = job.attempts + 1
+        if attempt > self.settings.job_max_attempts:
+            reason = f"The job failed {job.attempts} times and was stopped. Please try again."
+            await self.queue.dead_letter(job.id, job.error or "max attempts reached")
+            await self._finish(job, ERROR, error=reason)
+            await self.queue.ack(entry)
+            return
+
+        had_output = await self._had_output(job.id)
+        await self.store.set_processing(job.id, attempt)
+        job.attempts = attempt
+        if had_output:
+            await self.store.append_event(
+                job.id,
+                pb.jobs.JobEvent(restarted=pb.jobs.StreamRestarted(
+                    failed_provider="worker", reason="The reply was interrupted and starts over."
+                )),
+            )
+        heartbeat = asyncio.create_task(self._heartbeat(entry))
+        try:
+            async with asyncio.timeout(self.settings.job_deadline_s):
+                result = await self._run(job)
+            await self._finish(job, DONE, result=result)
+        except TimeoutError:
+            await self._finish(job, ERROR, error=f"The assistant did not answer within {self.settings.job_deadline_s:.0f} seconds.")
+        except JobFailed as exc:
+            await self._finish(job, ERROR, error=str(exc))
+        except aio.AioRpcError as exc:
+            if exc.code() in RETRYABLE and attempt < self.settings.job_max_attempts:
+                log.warning("attempt %d failed (%s); job requeued", attempt, exc.code().name)
+                heartbeat.cancel()
+                await asyncio.sleep(min(2.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.5))
+                await self.queue.requeue(entry)
+                return
+            await self._finish(job, ERROR, error=_rpc_message(exc))
+        finally:
+            heartbeat.cancel()
+        await self.queue.ack(entry)
+
+    async def _finish(self, job: pb.jobs.Job, status: int, result: pb.jobs.JobResult | None = None, error: str = "") -> None:
+        ended = await self.store.finish(job, status, result=result, error=error)
+        if not ended:
+            log.info("job had already ended; duplicate completion ignored")
+            return
+        if status == ERROR:
+            log.warning("job ended in error: %s", error)
+        if job.kind == pb.common.JOB_KIND_FILE:
+            with contextlib.suppress(FileNotFoundError, UnreadableFile):
+                upload_path(self.settings.upload_dir, job.file.storage_key).unlink()
+
+    async def _had_output(self, job_id: str) -> bool:
+        return any(e.HasField("delta") for e in await self.store.events_after(job_id, 0))
+
+    async def _heartbeat(self, entry: Entry) -> None:
+        interval = max(0.5, self.settings.job_visibility_timeout_s / 3)
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await self.queue.heartbeat(entry)
+                await self.store.touch(entry.job_id)
+
+    async def _run(self, job: pb.jobs.Job) -> pb.jobs.JobResult:
+        started = time.perf_counter()
+        try:
+            source = await asyncio.to_thread(ingest, job, self.settings.upload_dir)
+        except (UnreadableFile, ValueError) as exc:
+            raise JobFailed(f"The file could not be analysed: {exc}") from exc
+
+        context = await self.context.BuildContext(
+            pb.context.BuildContextRequest(
+                session_id=job.session_id, message=source.prompt, token_budget=self.settings.context_token_budget
+            )
+        )
+        request = pb.inference.GenerateRequest(
+            system_instruction=context.system_instruction,
+            messages=context.messages,
+            attachments=source.attachments,
+            request_id=job.id,
+        )
+        remaining = self.settings.job_deadline_s - (time.perf_counter() - started)
+        reply, done, first_token_ms = await self._stream_reply(job.id, request, remaining, started)
+
+        await self.context.AppendTurn(
+            pb.context.AppendTurnRequest(
+                session_id=job.session_id,
+                turn_id=job.id,
+                user_text=source.turn_text,
+                assistant_text=reply,
+                at_ms=job.created_at_ms,
+            )
+        )
+        return pb.jobs.JobResult(
+            reply=reply,
+            provider=done.provider,
+            model=done.model,
+            fallback=done.fallback,
+            usage=done.usage,
+            latency_ms=int((time.perf_counter() - started) * 1000),
+            first_token_ms=first_token_ms,
+            context=context.stats,
+        )
+
+    async def _stream_reply(
+        self, job_id: str, request: pb.inference.GenerateRequest, timeout: float, started: float
+    ) -> tuple[str, pb.inference.GenerationDone, int]:
+        parts: list[str] = []
+        pending: list[str] = []
+        last_flush = time.perf_counter()
+        first_token_ms = 0
+        done: pb.inference.GenerationDone | None = None
+
+        async def flush() -> None:
+            nonlocal last_flush
+            if pending:
+                text = "".join(pending)
+                pending.clear()
+                await self.store.append_event(job_id, pb.jobs.JobEvent(delta=pb.jobs.TextDelta(text=text)))
+            last_flush = time.perf_counter()
+
+        async for message in self.inference.Generate(request, timeout=max(1.0, timeout)):
+            kind = message.WhichOneof("event")
+            if kind == "delta":
+                if not first_token_ms:
+                    first_token_ms = int((time.perf_counter() - started) * 1000)
+                parts.append(message.delta)
+                pending.append(message.delta)
+                if time.perf_counter() - last_flush >= FLUSH_INTERVAL_S:
+                    await flush()
+            elif kind == "restart":
+                # The provider broke mid-stream: its partial text is void, never kept.
+                pending.clear()
+                parts.clear()
+                await self.store.append_event(
+                    job_id,
+                    pb.jobs.JobEvent(restarted=pb.jobs.StreamRestarted(
+                        failed_provider=message.restart.failed_provider, reason=message.restart.reason
+                    )),
+                )
+            elif kind == "done":
+                done = message.done
+        await flush()
+        if done is None:
+            raise JobFailed("The assistant's reply ended before it was complete.")
+        return "".join(parts), done, first_token_ms
+
+    async def _reaper(self) -> None:
+        """Ends jobs that made no progress for `job_stuck_after_s`: nothing hangs forever."""
+        stuck_ms = int(self.settings.job_stuck_after_s * 1000)
+        while not self._stopping.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.job_reaper_interval_s)
+            try:
+                for job_id in await self.store.stale(stuck_ms):
+                    job = await self.store.load(job_id)
+                    if job is not None and job.status not in TERMINAL:
+                        await self.queue.dead_letter(job_id, "no progress")
+                        await self._finish(job, ERROR, error="The job made no progress and was stopped. Please try again.")
+                    elif job is None:
+                        await self.store.forget_active(job_id)
+            except Exception:  # noqa: BLE001
+                log.exception("reaper pass failed")
+
+
+def _rpc_message(exc: aio.AioRpcError) -> str:
+    if exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return "The assistant took too long to answer."
+    if exc.code() == grpc.StatusCode.UNAVAILABLE:
+        return "The assistant is unavailable right now. Please try again."
+    return f"The request failed: {exc.details() or exc.code().name}"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what the suite needs: the Python venv and packages, the generated gRPC stubs,
+# and (with --frontend) the built web UI. Safe to run again; it skips what is current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+want_frontend=0
+for arg in "$@"; do
+  case "$arg" in
+    --frontend) want_frontend=1 ;;
+  esac
+done
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> installing Python packages (first time: a few minutes)"
+  .venv/bin/pip install --quiet --upgrade pip
+  .venv/bin/pip install --quiet -e '.[dev]'
+  touch "$stamp"
+fi
+
+echo "==> generating gRPC stubs from protos/"
+.venv/bin/python -m chat_common.codegen
+
+if [ "$want_frontend" = 1 ] && [ -f frontend/package.json ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is not installed: the web UI cannot be built (the API still works)." >&2
+  elif [ ! -f frontend/dist/index.html ] || [ -n "$(find frontend/src frontend/index.html frontend/package.json -newer frontend/dist/index.html 2>/dev/null | head -1)" ]; then
+    echo "==> building the web UI"
+    (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+  fi
+fi

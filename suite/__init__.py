@@ -1,0 +1,1 @@
+"""Runs the whole suite on one machine: Redis, the three gRPC services and the gateway."""

@@ -1,0 +1,58 @@
+"""`python -m suite`: the whole suite on this machine, until Ctrl-C.
+
+With no REDIS_URL it launches a real redis-server with its data and AOF under ./data.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from chat_common.logs import setup_logging
+from suite.processes import ROOT, Ports, Suite
+
+log = logging.getLogger("suite")
+
+
+def main() -> int:
+    setup_logging("suite", os.environ.get("LOG_LEVEL", "INFO"), "text")
+    data_dir = Path(os.environ.get("DATA_DIR", ROOT / "data"))
+    suite = Suite(
+        data_dir=data_dir,
+        ports=Ports.from_env(),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        log_to_files=os.environ.get("SUITE_LOG_TO_FILES", "0") == "1",
+        env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")},
+    )
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        suite.start(timeout=120)
+        print(f"\n  Chat assistant is running: open {suite.base_url}/   (API docs: {suite.base_url}/docs)\n", flush=True)  # noqa: T201 - the run command's one line for the user
+        while not stopping:
+            for name, process in suite.processes.items():
+                if process.poll() is not None:
+                    log.error("%s exited with %s; stopping the suite", name, process.returncode)
+                    stopping = True
+            time.sleep(0.5)
+    except RuntimeError as exc:
+        log.error("%s", exc)
+        return 1
+    finally:
+        log.info("stopping the suite")
+        suite.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The suite as child processes, for the run command and for tests that kill and restart parts."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import httpx
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from chat_common.redis_server import RedisServer, free_port
+
+log = logging.getLogger("suite")
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {
+    "context_service": "chat.v1.ContextService",
+    "inference_service": "chat.v1.InferenceService",
+    "job_service": "chat.v1.JobService",
+}
+START_ORDER = ["context_service", "inference_service", "job_service", "gateway"]
+
+
+@dataclass
+class Ports:
+    gateway: int
+    job_service: int
+    context_service: int
+    inference_service: int
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(free_port(), free_port(), free_port(), free_port())
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        def addr_port(var: str, default: int) -> int:
+            value = os.environ.get(var)
+            return int(value.rsplit(":", 1)[1]) if value else default
+
+        return cls(
+            gateway=int(os.environ.get("GATEWAY_PORT", 8000)),
+            job_service=addr_port("JOB_SERVICE_ADDR", 50051),
+            context_service=addr_port("CONTEXT_SERVICE_ADDR", 50052),
+            inference_service=addr_port("INFERENCE_SERVICE_ADDR", 50053),
+        )
+
+
+@dataclass
+class Suite:
+    data_dir: Path
+    ports: Ports = field(default_factory=Ports.free)
+    env: dict[str, str] = field(default_factory=dict)
+    redis_url: str | None = None
+    log_to_files: bool = True
+    redis: RedisServer | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    def addr(self, name: str) -> str:
+        return f"127.0.0.1:{getattr(self.ports, name)}"
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "REDIS_URL": self.redis_url or "",
+                "JOB_SERVICE_ADDR": self.addr("job_service"),
+                "CONTEXT_SERVICE_ADDR": self.addr("context_service"),
+                "INFERENCE_SERVICE_ADDR": self.addr("inference_service"),
+                "GATEWAY_PORT": str(self.ports.gateway),
+                "UPLOAD_DIR": str(self.data_dir / "uploads"),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.env)
+        return env
+
+    def start(self, timeout: float = 60.0, only: list[str] | None = None) -> Suite:
+        """Starts Redis (unless given) and the named parts, default all, in dependency order."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.redis_url:
+            self.redis = RedisServer(self.data_dir / "redis").start()
+            self.redis_url = self.redis.url
+        names = [name for name in START_ORDER if only is None or name in only]
+        for name in names:
+            self.start_process(name)
+        self.wait_ready(timeout, names)
+        return self
+
+    def start_process(self, name: str) -> None:
+        if self.log_to_files:
+            logs = self.data_dir / "logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        else:
+            out = None
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", name], cwd=ROOT, env=self.child_env(), stdout=out, stderr=out
+        )
+
+    def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        for name in names or START_ORDER:
+            while True:
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.data_dir}/logs/{name}.log")
+                if self._is_ready(name):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not become ready within {timeout}s")
+                time.sleep(0.1)
+
+    def _is_ready(self, name: str) -> bool:
+        if name == "gateway":
+            try:
+                return httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+        with grpc.insecure_channel(self.addr(name)) as channel:
+            try:
+                reply = health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=SERVICES[name]), timeout=1
+                )
+            except grpc.RpcError:
+                return False
+            return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a part of the suite, as a crash would."""
+        if name == "redis":
+            assert self.redis is not None
+            self.redis.kill()
+            return
+        process = self.processes[name]
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    def restart(self, name: str, timeout: float = 60.0) -> None:
+        if name == "redis":
+            assert self.redis is not None
+            self.redis.start()
+            return
+        self.start_process(name)
+        self.wait_ready(timeout, [name])
+
+    def log_text(self, name: str) -> str:
+        path = self.data_dir / "logs" / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def stop(self) -> None:
+        for name in reversed(START_ORDER):
+            process = self.processes.get(name)
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.redis is not None:
+            self.redis.stop()
