@@ -17,6 +17,7 @@ from .importance import importance
 from .index import SessionIndex
 from .model import ContextConfig, ContextResult, ContextStats, SelectedTurn, Turn
 from .profile import extract_facts
+from .summary import render as render_summary
 from .text import terms
 from .tokenizer import Tokenizer, get_tokenizer
 
@@ -172,8 +173,9 @@ class ContextEngine:
 
         # 4) summary of older turns not sent verbatim; then spend any leftover on turns
         chosen_set = set(chosen)
-        items = index.summary.select(chosen_set, min(room, c.summary_max_tokens), first_pinned) if reserve else []
-        room -= sum(it.est_tokens for it in items) + (self._count_cached(SUMMARY_HEADER) + 3 if items else 0)
+        header = self._count_cached(SUMMARY_HEADER) + 3 if reserve else 0
+        items = index.summary.select(chosen_set, min(room, c.summary_max_tokens) - header, first_pinned) if reserve else []
+        room -= index.summary.estimate(items) + header if items else 0
         for p in order:
             if p not in chosen_set and turns[p].tokens + ov <= room:
                 chosen.append(p)
@@ -183,17 +185,14 @@ class ContextEngine:
         # 5) exact verification; degrade summary -> scored turns -> profile -> pinned turns
         turn_cost = sum(turns[p].tokens + ov for p in chosen) + sum(turns[p].tokens + ov for p in pinned)
         while True:
-            sys_text = self._render_system(system_prompt, prof_lines, [it.line for it in items])
+            sys_text = self._render_system(system_prompt, prof_lines, render_summary(items))
             sys_tokens = self.tok.count(sys_text)
             total = sys_tokens + ov + turn_cost + msg_tokens + ov
             if total <= B:
                 break
             excess = total - B
-            if items:  # drop weakest summary lines until the estimate covers the excess
-                while items and excess > 0:
-                    weakest = min(items, key=lambda it: it.score)
-                    items.remove(weakest)
-                    excess -= weakest.est_tokens
+            if items:  # drop the weakest summary line, recount exactly
+                items.remove(min(items, key=lambda it: (it.score, it.pos)))
                 continue
             if chosen:
                 p = chosen.pop()  # lowest priority first

@@ -23,7 +23,7 @@ class SessionIndex:
                  top_important: int = 48) -> None:
         self.turns: list[Turn] = []
         self.positions: dict[str, int] = {}
-        self.terms: list[list[str]] = []  # stemmed terms per turn (kept for cheap reload)
+        self.terms: list[str] = []  # space-joined stems per turn: cheap reload, no GC-tracked lists
         self.importance: list[float] = []
         self.is_question: list[bool] = []
         self.bm25 = BM25Index(bm25_k1, bm25_b)
@@ -43,7 +43,7 @@ class SessionIndex:
         pos = len(self.turns)
         self.turns.append(turn)
         self.positions[turn.turn_id] = pos
-        self.terms.append(terms)
+        self.terms.append(" ".join(terms))
         self.importance.append(imp)
         self.is_question.append(turn.text.rstrip().endswith("?") or "?" in turn.text[-40:])
         self.bm25.add(pos, terms)
@@ -64,7 +64,7 @@ class SessionIndex:
             "bm25": [self.bm25.k1, self.bm25.b],
             "top_k": self.top_k,
             "turns": [t.to_dict() for t in self.turns],
-            "terms": [" ".join(t) for t in self.terms],  # reload without re-stemming
+            "terms": self.terms,  # reload without re-stemming
             "importance": [round(x, 4) for x in self.importance],
             "profile": self.profile.to_dict(),
             "summary": self.summary.to_dict(),

@@ -2,7 +2,8 @@
 
 Why extractive: no model needed, faithful to the source, and cheap to maintain
 incrementally -- each appended turn offers at most one key sentence to a bounded pool; at
-build time the items whose turns were not sent verbatim stand for them.
+build time the items whose turns were not sent verbatim stand for them. Lines are grouped
+under one date header per day because dates cost ~10 tokens each.
 """
 from __future__ import annotations
 
@@ -13,20 +14,39 @@ from dataclasses import asdict, dataclass
 from .importance import importance
 from .text import sentences
 
+DAY_HEADER_EST = 12  # tokens of "[2023-11-15]\n" in a BPE vocab that splits digits
+
 
 @dataclass
 class SummaryItem:
     pos: int  # position of the source turn in the session
     turn_id: str
-    line: str  # rendered bullet line
+    day: str
+    who: str
+    sentence: str
     score: float
-    est_tokens: int  # estimate from the turn's exact count; the final text is counted exactly
+    est_tokens: int  # estimate of "- who: sentence"; the final text is counted exactly
+
+    @property
+    def line(self) -> str:
+        return f"- {self.who}: {self.sentence}"
+
+
+def render(items: list[SummaryItem]) -> list[str]:
+    """Chronological lines with a date header whenever the day changes."""
+    out, day = [], None
+    for it in items:
+        if it.day and it.day != day:
+            out.append(f"[{it.day}]")
+            day = it.day
+        out.append(it.line)
+    return out
 
 
 class RollingSummary:
     def __init__(self, pool_size: int = 400, min_score: float = 0.15, max_words: int = 24) -> None:
         self.pool_size, self.min_score, self.max_words = pool_size, min_score, max_words
-        self.items: dict[int, SummaryItem] = {}  # pos -> item, insertion = chronological
+        self.items: dict[int, SummaryItem] = {}  # pos -> item
 
     def offer(self, pos: int, turn_id: str, text: str, who: str, ts: float, role: str,
               turn_score: float, turn_tokens: int) -> None:
@@ -39,10 +59,8 @@ class RollingSummary:
         if len(words) > self.max_words:
             best = " ".join(words[: self.max_words]) + "..."
         day = time.strftime("%Y-%m-%d", time.gmtime(ts)) if ts > 0 else ""
-        line = f"- {day} {who}: {best}".replace("  ", " ")
-        ratio = len(line) / max(1, len(text))
-        est = int(math.ceil(turn_tokens * ratio)) + 3
-        self.items[pos] = SummaryItem(pos, turn_id, line, turn_score, est)
+        est = math.ceil(turn_tokens * len(best) / max(1, len(text))) + math.ceil(len(who) / 3) + 4
+        self.items[pos] = SummaryItem(pos, turn_id, day, who, best, turn_score, est)
         if len(self.items) > self.pool_size:  # evict the weakest, older first on ties
             weakest = min(self.items.values(), key=lambda it: (it.score, it.pos))
             del self.items[weakest.pos]
@@ -53,13 +71,23 @@ class RollingSummary:
             return []
         pool = [it for it in self.items.values() if it.pos < before_pos and it.pos not in exclude]
         pool.sort(key=lambda it: (-it.score, -it.pos))
-        chosen, used = [], 0
+        chosen, used, days, seen = [], 0, set(), set()
         for it in pool:
-            if used + it.est_tokens <= budget_tokens:
+            key = (it.who, it.sentence.lower())
+            if key in seen:  # repeated chit-chat says nothing new
+                continue
+            cost = it.est_tokens + (0 if it.day in days else DAY_HEADER_EST)
+            if used + cost <= budget_tokens:
                 chosen.append(it)
-                used += it.est_tokens
+                seen.add(key)
+                days.add(it.day)
+                used += cost
         chosen.sort(key=lambda it: it.pos)
         return chosen
+
+    @staticmethod
+    def estimate(items: list[SummaryItem]) -> int:
+        return sum(it.est_tokens for it in items) + DAY_HEADER_EST * len({it.day for it in items})
 
     def to_dict(self) -> dict:
         return {"items": [asdict(it) for it in self.items.values()]}

