@@ -154,10 +154,13 @@ class Worker:
         except (UnreadableFile, ValueError) as exc:
             raise JobFailed(f"The file could not be analysed: {exc}") from exc
 
+        # wait_for_ready: a dependency that is restarting is waited for (within the deadline),
+        # instead of failing the attempt at once.
         context = await self.context.BuildContext(
             pb.context.BuildContextRequest(
                 session_id=job.session_id, message=source.prompt, token_budget=self.settings.context_token_budget
-            )
+            ),
+            wait_for_ready=True,
         )
         request = pb.inference.GenerateRequest(
             system_instruction=context.system_instruction,
@@ -175,7 +178,8 @@ class Worker:
                 user_text=source.turn_text,
                 assistant_text=reply,
                 at_ms=job.created_at_ms,
-            )
+            ),
+            wait_for_ready=True,
         )
         return pb.jobs.JobResult(
             reply=reply,
@@ -205,7 +209,7 @@ class Worker:
                 await self.store.append_event(job_id, pb.jobs.JobEvent(delta=pb.jobs.TextDelta(text=text)))
             last_flush = time.perf_counter()
 
-        async for message in self.inference.Generate(request, timeout=max(1.0, timeout)):
+        async for message in self.inference.Generate(request, timeout=max(1.0, timeout), wait_for_ready=True):
             kind = message.WhichOneof("event")
             if kind == "delta":
                 if not first_token_ms:

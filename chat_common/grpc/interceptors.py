@@ -16,6 +16,9 @@ from typing import Any
 import grpc
 from grpc import aio
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from chat_common.errors import ServiceError
 from chat_common.logs import job_id_var, request_id_var
 
@@ -34,6 +37,10 @@ def _bind_ids(metadata: tuple[tuple[str, str | bytes], ...] | None) -> None:
 async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, ServiceError):
         await context.abort(exc.code, exc.message)
+    if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
+        # Redis is restarting or unreachable: a retry later will work.
+        log.warning("redis unavailable in %s: %s", method, exc)
+        await context.abort(grpc.StatusCode.UNAVAILABLE, "storage temporarily unavailable")
     log.exception("unhandled error in %s", method)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
