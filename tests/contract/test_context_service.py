@@ -79,3 +79,21 @@ async def test_invalid_arguments(context_channel: aio.Channel, call) -> None:  #
     with pytest.raises(aio.AioRpcError) as err:
         await call(stub)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_fact_told_early_is_in_the_context_of_a_later_question(context_channel: aio.Channel) -> None:
+    stub = pb.context_grpc.ContextServiceStub(context_channel)
+    sid = session()
+    await append(stub, sid, "job-000", "By the way, my sister Marta is allergic to peanuts.", "Thanks, I'll remember that.")
+    topics = ["weather", "football", "taxes", "music", "travel", "cooking", "movies", "gardening"]
+    for n in range(1, 120):
+        topic = topics[n % len(topics)]
+        await append(stub, sid, f"job-{n:03d}", f"Tell me something about {topic}, part {n}.", f"Here is a fact about {topic} number {n}.")
+    reply = await stub.BuildContext(
+        pb.context.BuildContextRequest(session_id=sid, message="What is Marta allergic to?", token_budget=600)
+    )
+    assert reply.stats.context_tokens <= 600
+    assert reply.stats.full_history_tokens > 4 * reply.stats.context_tokens
+    kept = {s.turn_id for s in reply.stats.selected}
+    assert "job-000:u" in kept
+    assert any("peanuts" in m.content for m in reply.messages)
