@@ -20,6 +20,9 @@ class ServiceSettings(BaseSettings):
     context_service_addr: str = "127.0.0.1:50052"
     inference_service_addr: str = "127.0.0.1:50053"
 
+    # Prometheus metrics port of this process (0 disables).
+    metrics_port: int = 0
+
     # Deadline for unary calls between services, in seconds.
     rpc_timeout_s: float = 10.0
     # Seconds a server waits for in-flight calls on shutdown.

@@ -10,6 +10,7 @@ from grpc import aio
 
 from chat_common import pb
 from chat_common.errors import InvalidArgument
+from chat_common.metrics import CONTEXT_REDUCTION, CONTEXT_TOKENS_SAVED
 from context_service.engine import BudgetTooSmallError, ContextEngine, ContextResult, Turn
 from context_service.settings import ContextSettings
 from context_service.store import TurnStore
@@ -69,6 +70,10 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
                 if len(message) < 64:
                     raise InvalidArgument("token_budget is too small for the system prompt") from None
                 message = message[: len(message) * 3 // 4]
+        stats = result.stats
+        if stats.full_history_tokens:
+            CONTEXT_TOKENS_SAVED.inc(max(0, stats.full_history_tokens - stats.context_tokens))
+            CONTEXT_REDUCTION.observe(max(0.0, stats.reduction_ratio))
         log.info(
             "context: %d of %d tokens (%d turns chosen of %d)",
             result.stats.context_tokens, result.stats.full_history_tokens, len(result.turns), result.stats.turns_total,

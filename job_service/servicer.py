@@ -10,6 +10,7 @@ from grpc import aio
 
 from chat_common import pb
 from chat_common.errors import InvalidArgument
+from chat_common.metrics import JOBS_CREATED
 from job_service.store import TERMINAL, JobStore
 from job_service.wakeups import WakeHub
 
@@ -33,6 +34,7 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
     async def CreateJob(self, request: pb.jobs.CreateJobRequest, context: aio.ServicerContext) -> pb.jobs.CreateJobResponse:
         created = await self.store.create(request)
         if created.created:
+            JOBS_CREATED.labels(pb.common.JobKind.Name(created.job.kind).removeprefix("JOB_KIND_").lower()).inc()
             log.info("job %s created (%s)", created.job.id, pb.common.JobKind.Name(created.job.kind))
         return pb.jobs.CreateJobResponse(job=created.job, created=created.created)
 

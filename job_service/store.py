@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 from chat_common import pb
 from chat_common.errors import InvalidArgument, NotFound
+from chat_common.logs import request_id_var
 from job_service import keys
 
 PENDING = pb.common.JOB_STATUS_PENDING
@@ -117,6 +118,7 @@ class JobStore:
             "text": request.text,
             "file": _file_to_json(request.file) if request.kind == pb.common.JOB_KIND_FILE else "",
             "attempts": 0,
+            "request_id": request_id_var.get(),
             "created_ms": at,
             "updated_ms": at,
         }
@@ -233,6 +235,7 @@ def _job_from_hash(data: dict[str, str]) -> pb.jobs.Job:
         text=data.get("text", ""),
         error=data.get("error", ""),
         attempts=int(data.get("attempts", 0)),
+        request_id=data.get("request_id", ""),
         created_at_ms=int(data["created_ms"]),
         updated_at_ms=int(data.get("updated_ms", data["created_ms"])),
     )

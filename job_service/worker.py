@@ -19,7 +19,16 @@ import grpc
 from grpc import aio
 
 from chat_common import pb
-from chat_common.logs import job_id_var
+from chat_common.logs import job_id_var, request_id_var
+from chat_common.metrics import (
+    JOB_DURATION,
+    JOB_RETRIES,
+    JOBS_DEAD_LETTERED,
+    JOBS_FINISHED,
+    QUEUE_DEPTH,
+    QUEUE_PENDING,
+    TIME_TO_FIRST_TOKEN,
+)
 from job_service.ingest import UnreadableFile, ingest, upload_path
 from job_service.queue import Entry, JobQueue
 from job_service.settings import JobSettings
@@ -86,10 +95,13 @@ class Worker:
         if job is None or job.status in TERMINAL:
             await self.queue.ack(entry)  # redelivery of a finished job: nothing to do
             return
+        request_id_var.set(job.request_id)
+        claimed = time.perf_counter()
         attempt = job.attempts + 1
         if attempt > self.settings.job_max_attempts:
             reason = f"The job failed {job.attempts} times and was stopped. Please try again."
             await self.queue.dead_letter(job.id, job.error or "max attempts reached")
+            JOBS_DEAD_LETTERED.inc()
             await self._finish(job, ERROR, error=reason)
             await self.queue.ack(entry)
             return
@@ -116,6 +128,7 @@ class Worker:
         except aio.AioRpcError as exc:
             if exc.code() in RETRYABLE and attempt < self.settings.job_max_attempts:
                 log.warning("attempt %d failed (%s); job requeued", attempt, exc.code().name)
+                JOB_RETRIES.inc()
                 heartbeat.cancel()
                 await asyncio.sleep(min(2.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.5))
                 await self.queue.requeue(entry)
@@ -123,6 +136,7 @@ class Worker:
             await self._finish(job, ERROR, error=_rpc_message(exc))
         finally:
             heartbeat.cancel()
+        JOB_DURATION.observe(time.perf_counter() - claimed)
         await self.queue.ack(entry)
 
     async def _finish(self, job: pb.jobs.Job, status: int, result: pb.jobs.JobResult | None = None, error: str = "") -> None:
@@ -130,6 +144,7 @@ class Worker:
         if not ended:
             log.info("job had already ended; duplicate completion ignored")
             return
+        JOBS_FINISHED.labels("done" if status == DONE else "error").inc()
         if status == ERROR:
             log.warning("job ended in error: %s", error)
         if job.kind == pb.common.JOB_KIND_FILE:
@@ -214,6 +229,7 @@ class Worker:
             if kind == "delta":
                 if not first_token_ms:
                     first_token_ms = int((time.perf_counter() - started) * 1000)
+                    TIME_TO_FIRST_TOKEN.observe(first_token_ms / 1000)
                 parts.append(message.delta)
                 pending.append(message.delta)
                 if time.perf_counter() - last_flush >= FLUSH_INTERVAL_S:
@@ -242,10 +258,14 @@ class Worker:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.job_reaper_interval_s)
             try:
+                depth, pending = await self.queue.depth()
+                QUEUE_DEPTH.set(depth)
+                QUEUE_PENDING.set(pending)
                 for job_id in await self.store.stale(stuck_ms):
                     job = await self.store.load(job_id)
                     if job is not None and job.status not in TERMINAL:
                         await self.queue.dead_letter(job_id, "no progress")
+                        JOBS_DEAD_LETTERED.inc()
                         await self._finish(job, ERROR, error="The job made no progress and was stopped. Please try again.")
                     elif job is None:
                         await self.store.forget_active(job_id)

@@ -27,6 +27,10 @@ def main() -> int:
         redis_url=os.environ.get("REDIS_URL") or None,
         log_to_files=os.environ.get("SUITE_LOG_TO_FILES", "0") == "1",
         env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")},
+        metrics_ports={
+            name: int(os.environ.get(f"{name.upper()}_METRICS_PORT", default))
+            for name, default in (("job_service", 9101), ("context_service", 9102), ("inference_service", 9103))
+        },
     )
     stopping = False
 

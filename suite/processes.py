@@ -60,6 +60,8 @@ class Suite:
     env: dict[str, str] = field(default_factory=dict)
     redis_url: str | None = None
     log_to_files: bool = True
+    # Metrics port per gRPC service; a free one when not given.
+    metrics_ports: dict[str, int] = field(default_factory=dict)
     redis: RedisServer | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -105,9 +107,11 @@ class Suite:
             out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         else:
             out = None
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", name], cwd=ROOT, env=self.child_env(), stdout=out, stderr=out
-        )
+        env = self.child_env()
+        if name in SERVICES:
+            self.metrics_ports.setdefault(name, free_port())
+            env["METRICS_PORT"] = str(self.metrics_ports[name])
+        self.processes[name] = subprocess.Popen([sys.executable, "-m", name], cwd=ROOT, env=env, stdout=out, stderr=out)
 
     def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout

@@ -21,6 +21,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat_common.errors import ServiceError
 from chat_common.logs import job_id_var, request_id_var
+from chat_common.metrics import RPC_LATENCY
 
 log = logging.getLogger("chat_common.grpc")
 
@@ -43,6 +44,12 @@ async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -
         await context.abort(grpc.StatusCode.UNAVAILABLE, "storage temporarily unavailable")
     log.exception("unhandled error in %s", method)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
+
+
+def _observe(method: str, context: aio.ServicerContext, started: float) -> None:
+    code = context.code()
+    name = code.name if isinstance(code, grpc.StatusCode) else "OK"
+    RPC_LATENCY.labels(method, name).observe(time.perf_counter() - started)
 
 
 class ServerInterceptor(aio.ServerInterceptor):
@@ -72,7 +79,7 @@ class ServerInterceptor(aio.ServerInterceptor):
                 except Exception as exc:  # noqa: BLE001 - mapped to a status code
                     await _fail(context, method, exc)
                 finally:
-                    log.debug("rpc %s %.1f ms", method, (time.perf_counter() - started) * 1000)
+                    _observe(method, context, started)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary, handler.request_deserializer, handler.response_serializer
@@ -83,6 +90,7 @@ class ServerInterceptor(aio.ServerInterceptor):
 
             async def unary_stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
                 _bind_ids(metadata)
+                started = time.perf_counter()
                 try:
                     async for item in inner_us(request, context):
                         yield item
@@ -90,6 +98,8 @@ class ServerInterceptor(aio.ServerInterceptor):
                     raise
                 except Exception as exc:  # noqa: BLE001 - mapped to a status code
                     await _fail(context, method, exc)
+                finally:
+                    _observe(method, context, started)
 
             return grpc.unary_stream_rpc_method_handler(
                 unary_stream, handler.request_deserializer, handler.response_serializer
