@@ -10,6 +10,7 @@ from chat_common.grpc.client import channel
 from chat_common.grpc.server import run_until_signal, start_server
 from chat_common.logs import setup_logging
 from chat_common.metrics import serve_metrics
+from chat_common.tracing import setup_tracing
 from chat_common.redis_client import connect
 from job_service.queue import JobQueue
 from job_service.servicer import JobServicer
@@ -25,6 +26,7 @@ async def main() -> None:
     settings = JobSettings()
     setup_logging("job_service", settings.log_level, settings.log_format)
     serve_metrics(settings.metrics_port)
+    setup_tracing("job_service")
     redis = connect(settings.redis_url)
     store = JobStore(redis, ttl_s=settings.job_ttl_s)
     queue = JobQueue(redis)

@@ -15,6 +15,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from opentelemetry import propagate
+
 from redis.asyncio import Redis
 
 from chat_common import pb
@@ -109,6 +111,8 @@ class JobStore:
 
         job_id = uuid.uuid4().hex
         at = now_ms()
+        trace_carrier: dict[str, str] = {}
+        propagate.inject(trace_carrier)  # lets the worker continue the creating request's trace
         first = pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PENDING))
         fields = {
             "id": job_id,
@@ -119,6 +123,7 @@ class JobStore:
             "file": _file_to_json(request.file) if request.kind == pb.common.JOB_KIND_FILE else "",
             "attempts": 0,
             "request_id": request_id_var.get(),
+            "trace": json.dumps(trace_carrier),
             "created_ms": at,
             "updated_ms": at,
         }
@@ -218,6 +223,10 @@ class JobStore:
     async def touch(self, job_id: str) -> None:
         """Records progress so the reaper leaves the job alone."""
         await self.redis.zadd(keys.ACTIVE, {job_id: now_ms()}, xx=True)
+
+    async def trace_carrier(self, job_id: str) -> dict[str, str]:
+        raw = await self.redis.hget(keys.job(job_id), "trace")
+        return dict(json.loads(raw)) if raw else {}
 
     async def forget_active(self, job_id: str) -> None:
         await self.redis.zrem(keys.ACTIVE, job_id)

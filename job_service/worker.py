@@ -17,6 +17,7 @@ import time
 
 import grpc
 from grpc import aio
+from opentelemetry import propagate, trace
 
 from chat_common import pb
 from chat_common.logs import job_id_var, request_id_var
@@ -35,6 +36,7 @@ from job_service.settings import JobSettings
 from job_service.store import DONE, ERROR, TERMINAL, JobStore
 
 log = logging.getLogger("job_service.worker")
+tracer = trace.get_tracer("job_service.worker")
 
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED}
 # Deltas are written to the log in small batches: fewer Redis round trips, same stream.
@@ -90,6 +92,11 @@ class Worker:
                 await asyncio.sleep(0.5)
 
     async def process(self, entry: Entry) -> None:
+        parent = propagate.extract(await self.store.trace_carrier(entry.job_id))
+        with tracer.start_as_current_span("process job", context=parent, attributes={"job.id": entry.job_id}):
+            await self._process(entry)
+
+    async def _process(self, entry: Entry) -> None:
         job_id_var.set(entry.job_id)
         job = await self.store.load(entry.job_id)
         if job is None or job.status in TERMINAL:

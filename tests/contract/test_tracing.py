@@ -1,0 +1,60 @@
+"""With OTEL_TRACES_EXPORTER set, one trace follows a job from CreateJob through the worker's calls."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+
+from chat_common import pb
+from tests.contract.conftest import start_suite
+
+SPAN_START = re.compile(r"^\{\s*$", re.MULTILINE)
+
+
+def spans(log_text: str) -> list[dict]:
+    """Console-exporter spans (pretty-printed JSON objects) from a process log."""
+    found = []
+    decoder = json.JSONDecoder()
+    for match in SPAN_START.finditer(log_text):
+        try:
+            span, _ = decoder.raw_decode(log_text, match.start())
+        except json.JSONDecodeError:
+            continue
+        if "context" in span and "name" in span:
+            found.append(span)
+    return found
+
+
+def test_one_trace_spans_create_worker_and_context(tmp_path: Path) -> None:
+    suite = start_suite(
+        tmp_path,
+        ["context_service", "inference_service", "job_service"],
+        env={"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100"},
+    )
+    try:
+        with grpc.insecure_channel(suite.addr("job_service")) as channel:
+            stub = pb.jobs_grpc.JobServiceStub(channel)
+            sid = uuid.uuid4().hex
+            job = stub.CreateJob(pb.jobs.CreateJobRequest(session_id=sid, kind=pb.common.JOB_KIND_MESSAGE, text="trace me"), timeout=10).job
+            for event in stub.WatchJob(pb.jobs.WatchJobRequest(session_id=sid, job_id=job.id), timeout=30):
+                pass
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            job_spans = spans(suite.log_text("job_service"))
+            context_spans = spans(suite.log_text("context_service"))
+            create = [s for s in job_spans if s["name"] == "/chat.v1.JobService/CreateJob"]
+            worker = [s for s in job_spans if s["name"] == "process job" and s["attributes"].get("job.id") == job.id]
+            if create and worker and context_spans:
+                break
+            time.sleep(0.3)
+        assert create and worker, "the job service exported its spans"
+        assert worker[0]["context"]["trace_id"] == create[-1]["context"]["trace_id"], "the worker continues the creating trace"
+        build = [s for s in context_spans if s["name"] == "/chat.v1.ContextService/BuildContext"]
+        assert any(s["context"]["trace_id"] == create[-1]["context"]["trace_id"] for s in build), "context joined the trace"
+    finally:
+        suite.stop()
