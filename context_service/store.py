@@ -52,7 +52,8 @@ class TurnStore:
         """Stores the turns of one exchange once. Returns (appended, turns in the session)."""
         for turn in turns:
             if turn.tokens <= 0:
-                turn.tokens = await asyncio.to_thread(self.engine.tok.count, turn.content)
+                # ~0.1 ms per turn: cheaper inline than a thread hop.
+                turn.tokens = self.engine.tok.count(turn.content)
         total = await self._append(
             keys=[_ids_key(session_id), _turns_key(session_id)],
             args=[turn_id, *(json.dumps(t.to_dict()) for t in turns)],

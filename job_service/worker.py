@@ -172,7 +172,11 @@ class Worker:
     async def _run(self, job: pb.jobs.Job) -> pb.jobs.JobResult:
         started = time.perf_counter()
         try:
-            source = await asyncio.to_thread(ingest, job, self.settings.upload_dir)
+            # Only files need the thread: parsing them blocks; a message is just its text.
+            if job.kind == pb.common.JOB_KIND_FILE:
+                source = await asyncio.to_thread(ingest, job, self.settings.upload_dir)
+            else:
+                source = ingest(job, self.settings.upload_dir)
         except (UnreadableFile, ValueError) as exc:
             raise JobFailed(f"The file could not be analysed: {exc}") from exc
 
