@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ApiError,
+  eventsUrl,
+  getConfig,
+  getHistory,
+  newIdempotencyKey,
+  onReachability,
+  postMessage,
+  uploadFile,
+} from './client';
+
+function jsonResponse(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+class FakeXHR {
+  static last: FakeXHR;
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  status = 0;
+  responseText = '';
+  withCredentials = false;
+  body: unknown = null;
+  upload: { onprogress: ((e: ProgressEvent) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  constructor() {
+    FakeXHR.last = this;
+  }
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(k: string, v: string) {
+    this.headers[k] = v;
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  abort() {
+    this.onabort?.();
+  }
+  respond(status: number, body: unknown) {
+    this.status = status;
+    this.responseText = JSON.stringify(body);
+    this.onload?.();
+  }
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('REST client', () => {
+  it('posts a message as JSON with an Idempotency-Key', async () => {
+    const fetchMock = vi.fn(async () => jsonResponse(202, { success: true, job_id: 'j1', status: 'pending', job: { id: 'j1' } }));
+    const res = await postMessage('hi', 'key-1', fetchMock);
+    expect(res.job_id).toBe('j1');
+    const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/messages');
+    expect(init.method).toBe('POST');
+    expect(init.credentials).toBe('same-origin');
+    expect(JSON.parse(init.body as string)).toEqual({ text: 'hi' });
+    const headers = new Headers(init.headers);
+    expect(headers.get('Idempotency-Key')).toBe('key-1');
+    expect(headers.get('Content-Type')).toBe('application/json');
+  });
+
+  it('surfaces the server error message and status', async () => {
+    const fetchMock = vi.fn(async () => jsonResponse(429, { success: false, error: 'Slow down: 5 messages per minute' }));
+    const err = await postMessage('hi', 'k', fetchMock).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(429);
+    expect((err as ApiError).message).toBe('Slow down: 5 messages per minute');
+  });
+
+  it('turns network failures into status-0 errors and reports the server unreachable', async () => {
+    const seen: boolean[] = [];
+    const off = onReachability((r) => seen.push(r));
+    const fetchMock = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const err = await getHistory(fetchMock).catch((e: unknown) => e);
+    expect((err as ApiError).isNetworkError).toBe(true);
+    expect(seen).toEqual([false]);
+    await getHistory(vi.fn(async () => jsonResponse(200, { success: true, items: [] })));
+    expect(seen).toEqual([false, true]);
+    off();
+  });
+
+  it('normalises the config', async () => {
+    const cfg = await getConfig(
+      vi.fn(async () =>
+        jsonResponse(200, { success: true, max_upload_bytes: 5, allowed_extensions: ['.PDF', 'txt'], max_message_chars: 9 }),
+      ),
+    );
+    expect(cfg).toEqual({ max_upload_bytes: 5, allowed_extensions: ['pdf', 'txt'], max_message_chars: 9 });
+  });
+
+  it('builds event-stream URLs with ?after= only when resuming', () => {
+    expect(eventsUrl('a/b')).toBe('/messages/a%2Fb/events');
+    expect(eventsUrl('j', 0)).toBe('/messages/j/events');
+    expect(eventsUrl('j', 12)).toBe('/messages/j/events?after=12');
+  });
+
+  it('makes distinct UUID-shaped idempotency keys, even without crypto.randomUUID', () => {
+    const a = newIdempotencyKey();
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    vi.stubGlobal('crypto', { getRandomValues: (b: Uint8Array) => b.fill(7) });
+    const b = newIdempotencyKey();
+    expect(b).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(b).not.toBe(a);
+  });
+});
+
+describe('uploadFile', () => {
+  const file = new File(['hello'], 'notes.txt', { type: 'text/plain' });
+
+  it('sends multipart form data with progress and resolves with the job', async () => {
+    const progress: number[] = [];
+    const promise = uploadFile(file, {
+      idempotencyKey: 'k-up',
+      onProgress: (f) => progress.push(f),
+      xhrFactory: () => new FakeXHR() as unknown as XMLHttpRequest,
+    });
+    const xhr = FakeXHR.last;
+    expect(xhr.method).toBe('POST');
+    expect(xhr.url).toBe('/files');
+    expect(xhr.headers['Idempotency-Key']).toBe('k-up');
+    expect(xhr.body).toBeInstanceOf(FormData);
+    expect((xhr.body as FormData).get('file')).toBeInstanceOf(File);
+    xhr.upload.onprogress?.({ lengthComputable: true, loaded: 50, total: 100 } as ProgressEvent);
+    xhr.respond(202, { success: true, job_id: 'f1', status: 'pending', job: { id: 'f1' } });
+    await expect(promise).resolves.toMatchObject({ job_id: 'f1' });
+    expect(progress).toEqual([0.5, 1]);
+  });
+
+  it("rejects with the server's message when the file is refused", async () => {
+    const promise = uploadFile(file, {
+      idempotencyKey: 'k',
+      xhrFactory: () => new FakeXHR() as unknown as XMLHttpRequest,
+    });
+    FakeXHR.last.respond(415, { success: false, error: 'File type .exe is not allowed' });
+    await expect(promise).rejects.toMatchObject({ status: 415, message: 'File type .exe is not allowed' });
+  });
+
+  it('reports network errors', async () => {
+    const promise = uploadFile(file, {
+      idempotencyKey: 'k',
+      xhrFactory: () => new FakeXHR() as unknown as XMLHttpRequest,
+    });
+    FakeXHR.last.onerror?.();
+    await expect(promise).rejects.toMatchObject({ status: 0 });
+  });
+});

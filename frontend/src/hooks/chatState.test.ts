@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { chatReducer, mergeHistory, newLocalTurn, turnFromJob } from './chatState';
+import { doneJob, makeJob } from '../test/fakes';
+
+describe('chat state', () => {
+  it('reconciles an optimistic message with its server job', () => {
+    const local = newLocalTurn({ localId: 'local:1', kind: 'message', text: 'hi', file: null, idempotencyKey: 'k' });
+    let state = chatReducer({ turns: [] }, { type: 'add', turn: local });
+    expect(state.turns[0].phase).toBe('sending');
+    state = chatReducer(state, { type: 'submitted', localId: 'local:1', job: makeJob({ id: 'j1', text: 'hi' }) });
+    expect(state.turns[0]).toMatchObject({ localId: 'local:1', jobId: 'j1', phase: 'pending' });
+  });
+
+  it('merges history: server order first, local-only turns after, no duplicates', () => {
+    const a = doneJob({ id: 'a', text: 'first' });
+    const shownB = { ...turnFromJob(makeJob({ id: 'b', status: 'processing' })), localId: 'local:b', reply: 'partial' };
+    const unsent = newLocalTurn({ localId: 'local:x', kind: 'message', text: 'not yet', file: null, idempotencyKey: 'k' });
+    const merged = mergeHistory([shownB, unsent], [a, makeJob({ id: 'b', status: 'processing' })]);
+    expect(merged.map((t) => t.localId)).toEqual(['job:a', 'local:b', 'local:x']);
+    // A still-streaming turn keeps what it has shown.
+    expect(merged[1].reply).toBe('partial');
+  });
+
+  it('takes the final state from history for a turn that finished while away', () => {
+    const shown = { ...turnFromJob(makeJob({ id: 'b', status: 'processing' })), reply: 'part' };
+    const merged = mergeHistory([shown], [doneJob({ id: 'b' }, 'Complete reply')]);
+    expect(merged[0]).toMatchObject({ phase: 'done', reply: 'Complete reply' });
+  });
+
+  it('hides jobs replaced by a retry', () => {
+    const failed = makeJob({ id: 'old', status: 'error', error: 'boom' });
+    let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: [failed] });
+    state = chatReducer(state, { type: 'retry', localId: 'job:old', idempotencyKey: 'new-key' });
+    expect(state.turns[0]).toMatchObject({ phase: 'sending', error: null, jobId: null, idempotencyKey: 'new-key' });
+    state = chatReducer(state, { type: 'submitted', localId: 'job:old', job: makeJob({ id: 'new' }) });
+    state = chatReducer(state, { type: 'historyLoaded', jobs: [failed, makeJob({ id: 'new' })] });
+    expect(state.turns).toHaveLength(1);
+    expect(state.turns[0].jobId).toBe('new');
+  });
+
+  it('clears the partial reply on restart and keeps a notice', () => {
+    let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: [makeJob({ id: 'j', status: 'processing' })] });
+    state = chatReducer(state, {
+      type: 'stream',
+      localId: 'job:j',
+      snapshot: { status: 'processing', text: 'abc', lastSeq: 3, mode: 'live', job: null, error: null },
+    });
+    expect(state.turns[0].reply).toBe('abc');
+    state = chatReducer(state, { type: 'restart', localId: 'job:j', info: { failed_provider: 'gemini', reason: 'x' } });
+    expect(state.turns[0].reply).toBe('');
+    expect(state.turns[0].restartNotice).toMatch(/gemini/);
+  });
+});

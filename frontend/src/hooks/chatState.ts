@@ -1,0 +1,242 @@
+/** Pure chat state: one "turn" = what the user sent + the assistant's reply to it. */
+import type { StreamMode, StreamSnapshot } from '../api/events';
+import type { FileInfo, Job, JobKind, JobStatus, RestartEventData } from '../types';
+import { isTerminal } from '../types';
+
+/** Where a turn is: before the server accepted it, or the job's own status. */
+export type TurnPhase = 'sending' | 'uploading' | 'rejected' | JobStatus;
+
+export interface Turn {
+  /** Stable key: `job:<id>` for turns loaded from history, `local:<uuid>` for ones sent here. */
+  localId: string;
+  jobId: string | null;
+  /** Jobs this turn replaced through Retry (hidden if history lists them again). */
+  previousJobIds: string[];
+  kind: JobKind;
+  text: string;
+  file: FileInfo | null;
+  createdAt: string;
+  phase: TurnPhase;
+  /** 0..1 while uploading. */
+  uploadProgress: number | null;
+  reply: string;
+  job: Job | null;
+  error: string | null;
+  /** Submit failed before any job existed because the server was unreachable. */
+  networkFailure: boolean;
+  restartNotice: string | null;
+  connection: StreamMode | null;
+  lastSeq: number;
+  idempotencyKey: string;
+}
+
+export interface ChatState {
+  turns: Turn[];
+}
+
+export type ChatAction =
+  | { type: 'historyLoaded'; jobs: Job[] }
+  | { type: 'add'; turn: Turn }
+  | { type: 'submitted'; localId: string; job: Job }
+  | { type: 'submitFailed'; localId: string; message: string; network: boolean }
+  | { type: 'uploadProgress'; localId: string; fraction: number }
+  | { type: 'uploadRejected'; localId: string; message: string }
+  | { type: 'stream'; localId: string; snapshot: StreamSnapshot }
+  | { type: 'restart'; localId: string; info: RestartEventData }
+  | { type: 'final'; localId: string; job: Job }
+  | { type: 'retry'; localId: string; idempotencyKey: string }
+  | { type: 'dismiss'; localId: string }
+  | { type: 'cleared' };
+
+export const initialChatState: ChatState = { turns: [] };
+
+export function turnFromJob(job: Job): Turn {
+  return {
+    localId: `job:${job.id}`,
+    jobId: job.id,
+    previousJobIds: [],
+    kind: job.kind,
+    text: job.text ?? '',
+    file: job.file ?? null,
+    createdAt: job.created_at,
+    phase: job.status,
+    uploadProgress: null,
+    reply: job.result?.reply ?? '',
+    job,
+    error: job.status === 'error' ? job.error || 'The assistant could not answer.' : null,
+    networkFailure: false,
+    restartNotice: null,
+    connection: null,
+    lastSeq: 0,
+    idempotencyKey: '',
+  };
+}
+
+export function newLocalTurn(params: {
+  localId: string;
+  kind: JobKind;
+  text: string;
+  file: FileInfo | null;
+  idempotencyKey: string;
+  now?: string;
+}): Turn {
+  return {
+    localId: params.localId,
+    jobId: null,
+    previousJobIds: [],
+    kind: params.kind,
+    text: params.text,
+    file: params.file,
+    createdAt: params.now ?? new Date().toISOString(),
+    phase: params.kind === 'file' ? 'uploading' : 'sending',
+    uploadProgress: params.kind === 'file' ? 0 : null,
+    reply: '',
+    job: null,
+    error: null,
+    networkFailure: false,
+    restartNotice: null,
+    connection: null,
+    lastSeq: 0,
+    idempotencyKey: params.idempotencyKey,
+  };
+}
+
+/** Apply a job's server state to a turn. */
+function withJob(turn: Turn, job: Job): Turn {
+  const terminal = isTerminal(job.status);
+  return {
+    ...turn,
+    jobId: job.id,
+    job,
+    kind: job.kind ?? turn.kind,
+    // Keep the optimistic text when the server echoes nothing (file jobs).
+    text: job.text || turn.text,
+    file: job.file ?? turn.file,
+    phase: job.status,
+    uploadProgress: null,
+    reply: terminal ? (job.result?.reply ?? turn.reply) : turn.reply,
+    error: job.status === 'error' ? job.error || 'The assistant could not answer.' : null,
+    networkFailure: false,
+    connection: terminal ? null : turn.connection,
+  };
+}
+
+function update(state: ChatState, localId: string, fn: (turn: Turn) => Turn): ChatState {
+  let changed = false;
+  const turns = state.turns.map((t) => {
+    if (t.localId !== localId) return t;
+    changed = true;
+    return fn(t);
+  });
+  return changed ? { turns } : state;
+}
+
+/**
+ * Merge the server history with what is on screen: server order first (turns
+ * already shown keep their state, unless the server knows they finished), then
+ * local turns the server does not list yet.
+ */
+export function mergeHistory(current: Turn[], jobs: Job[]): Turn[] {
+  const byJob = new Map<string, Turn>();
+  const hidden = new Set<string>();
+  for (const t of current) {
+    if (t.jobId) byJob.set(t.jobId, t);
+    for (const id of t.previousJobIds) hidden.add(id);
+  }
+  const used = new Set<string>();
+  const merged: Turn[] = [];
+  for (const job of jobs) {
+    if (!job || typeof job.id !== 'string' || hidden.has(job.id) || used.has(job.id)) continue;
+    used.add(job.id);
+    const existing = byJob.get(job.id);
+    if (!existing) {
+      merged.push(turnFromJob(job));
+    } else if (isTerminal(job.status) && !isTerminal(existing.phase)) {
+      merged.push(withJob(existing, job));
+    } else {
+      merged.push(existing);
+    }
+  }
+  for (const t of current) {
+    if (!t.jobId || !used.has(t.jobId)) merged.push(t);
+  }
+  return merged;
+}
+
+export function chatReducer(state: ChatState, action: ChatAction): ChatState {
+  switch (action.type) {
+    case 'historyLoaded':
+      return { turns: mergeHistory(state.turns, action.jobs) };
+    case 'add':
+      return { turns: [...state.turns, action.turn] };
+    case 'submitted':
+      return update(state, action.localId, (t) => ({ ...withJob(t, action.job), lastSeq: 0 }));
+    case 'submitFailed':
+      return update(state, action.localId, (t) => ({
+        ...t,
+        phase: 'error',
+        uploadProgress: null,
+        error: action.message,
+        networkFailure: action.network,
+        connection: null,
+      }));
+    case 'uploadProgress':
+      return update(state, action.localId, (t) =>
+        t.phase === 'uploading' ? { ...t, uploadProgress: Math.max(t.uploadProgress ?? 0, action.fraction) } : t,
+      );
+    case 'uploadRejected':
+      return update(state, action.localId, (t) => ({
+        ...t,
+        phase: 'rejected',
+        uploadProgress: null,
+        error: action.message,
+        connection: null,
+      }));
+    case 'stream':
+      return update(state, action.localId, (t) => {
+        if (isTerminal(t.phase) && t.job && isTerminal(t.job.status)) return t;
+        const s = action.snapshot;
+        return {
+          ...t,
+          phase: s.status,
+          reply: s.text,
+          lastSeq: s.lastSeq,
+          connection: s.mode === 'closed' ? null : s.mode,
+          job: s.job ?? t.job,
+          error: s.status === 'error' ? s.error || t.error || 'The assistant could not answer.' : null,
+        };
+      });
+    case 'restart':
+      return update(state, action.localId, (t) => ({
+        ...t,
+        reply: '',
+        restartNotice: action.info.failed_provider
+          ? `${action.info.failed_provider} stopped mid-reply — restarting with another provider.`
+          : 'The reply was interrupted — restarting with another provider.',
+      }));
+    case 'final':
+      return update(state, action.localId, (t) => withJob(t, action.job));
+    case 'retry':
+      return update(state, action.localId, (t) => ({
+        ...t,
+        previousJobIds: t.jobId ? [...t.previousJobIds, t.jobId] : t.previousJobIds,
+        jobId: null,
+        job: null,
+        phase: t.kind === 'file' ? 'uploading' : 'sending',
+        uploadProgress: t.kind === 'file' ? 0 : null,
+        reply: '',
+        error: null,
+        networkFailure: false,
+        restartNotice: null,
+        connection: null,
+        lastSeq: 0,
+        idempotencyKey: action.idempotencyKey,
+      }));
+    case 'dismiss':
+      return { turns: state.turns.filter((t) => t.localId !== action.localId) };
+    case 'cleared':
+      return { turns: [] };
+    default:
+      return state;
+  }
+}

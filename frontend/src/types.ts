@@ -1,0 +1,99 @@
+/** Types shared by the REST client, the event-stream client and the UI. */
+
+export type JobStatus = 'pending' | 'processing' | 'done' | 'error';
+export type JobKind = 'message' | 'file';
+
+export interface FileInfo {
+  name: string;
+  media_type: string;
+  size_bytes: number;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export type ContextReason = 'relevance' | 'pinned-recent' | 'importance' | 'continuity' | (string & {});
+
+export interface ContextTurn {
+  turn_id: string;
+  score: number;
+  reason: ContextReason;
+  tokens: number;
+  preview: string;
+}
+
+export interface ContextInfo {
+  full_history_tokens: number;
+  context_tokens: number;
+  reduction_ratio: number;
+  turns_total: number;
+  summary_used: boolean;
+  selected: ContextTurn[];
+}
+
+export interface JobResult {
+  reply: string;
+  provider: string;
+  fallback: boolean;
+  usage?: Usage | null;
+  latency_ms?: number | null;
+  first_token_ms?: number | null;
+  context?: ContextInfo | null;
+}
+
+export interface Job {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  text: string;
+  file: FileInfo | null;
+  result: JobResult | null;
+  error: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AppConfig {
+  max_upload_bytes: number;
+  allowed_extensions: string[];
+  max_message_chars: number;
+}
+
+export interface ProfileFact {
+  key: string;
+  value: string;
+  confidence: number;
+  source_turn?: string | null;
+  updated_at?: string | null;
+}
+
+export interface Profile {
+  facts: ProfileFact[];
+  summary?: string | null;
+}
+
+/** Payloads of the server-sent events of `GET /messages/{id}/events`. */
+export interface StatusEventData {
+  status: JobStatus;
+  job: Job | null;
+  error: string | null;
+}
+
+export interface DeltaEventData {
+  text: string;
+}
+
+export interface RestartEventData {
+  failed_provider: string;
+  reason: string;
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['done', 'error']);
+
+export function isTerminal(status: JobStatus | string | undefined | null): boolean {
+  return status === 'done' || status === 'error';
+}
