@@ -36,7 +36,8 @@ def to_response(result: ContextResult) -> pb.context.BuildContextResponse:
         stats=pb.common.ContextStats(
             full_history_tokens=stats.full_history_tokens,
             context_tokens=stats.context_tokens,
-            reduction_ratio=stats.reduction_ratio,
+            # A short chat's context (system prompt included) can outgrow its history: nothing saved.
+            reduction_ratio=min(1.0, max(0.0, stats.reduction_ratio)),
             turns_total=stats.turns_total,
             summary_used=stats.summary_used,
             selected=[

@@ -132,7 +132,8 @@ export const AssistantMessage = memo(function AssistantMessage({ turn, canRetry,
                 Context
                 {Number.isFinite(context.reduction_ratio) ? (
                   <span className="chip-button__extra">
-                    {formatNumber(context.context_tokens)} tok · −{Math.round(context.reduction_ratio * 100)}%
+                    {formatNumber(context.context_tokens)} tok
+                    {context.reduction_ratio >= 0.01 ? ` · ${Math.round(context.reduction_ratio * 100)}% saved` : ''}
                   </span>
                 ) : null}
                 <ChevronDownIcon size={15} className={`chevron${showContext ? ' chevron--open' : ''}`} />

@@ -38,7 +38,7 @@ export function formatNumber(n: number | null | undefined): string {
 
 export function formatPercent(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '—';
-  return `${Math.round(ratio * 100)}%`;
+  return `${Math.round(Math.max(0, ratio) * 100)}%`;
 }
 
 export function formatDuration(ms: number | null | undefined): string {
