@@ -38,7 +38,10 @@ async def warm_up(chain: ProviderChain) -> None:
     """Loads the local model now, so the first request does not pay for it."""
     for provider in chain.active():
         if isinstance(provider, LocalProvider):
-            await asyncio.to_thread(provider.load)
+            try:
+                await asyncio.to_thread(provider.load)
+            except Exception:  # noqa: BLE001 - serve anyway; each request then skips the local model
+                log.exception("could not load the local model %s", provider.model_path)
 
 
 async def serve(settings: InferenceSettings, chain: ProviderChain, bind: str | None = None) -> GrpcServer:

@@ -87,7 +87,7 @@ class Cooldown:
 
     def _redis_failed(self, exc: BaseException) -> None:
         if time.monotonic() >= self._redis_down_until:
-            log.warning("cooldown store unreachable (%s: %s); failing open", type(exc).__name__, exc)
+            log.warning("cooldown store unreachable (%s: %s); failing open", type(exc).__name__, exc or "no answer in time")
         self._redis_down_until = time.monotonic() + _REDIS_RETRY_S
 
     async def is_cooling(self, name: str) -> bool:

@@ -84,9 +84,10 @@ class ProviderChain:
                 async for event in self._with_retries(provider, prompt, until):
                     if isinstance(event, Delta):
                         sent = True
+                    elif isinstance(event, Done) and not provider.is_fallback:
+                        # Before yielding: a caller may stop reading once it has `done`.
+                        await self.cooldown.record_success(provider.name)
                     yield event
-                if not provider.is_fallback:
-                    await self.cooldown.record_success(provider.name)
                 return
             except ProviderError as exc:
                 last_error = exc
@@ -129,15 +130,21 @@ class ProviderChain:
         stream = provider.stream(prompt)
         try:
             while True:
-                wait = min(policy.timeout_s, until - time.monotonic())
+                left = until - time.monotonic()
+                wait = min(policy.timeout_s, left)
                 if wait <= 0:
-                    raise ProviderError(f"{provider.name} ran out of the request's time", retryable=False)
+                    raise ProviderError(f"{provider.name} ran out of the request's time", retryable=False, blames_provider=False)
                 try:
                     async with asyncio.timeout(wait):
                         chunk = await anext(stream)
                 except StopAsyncIteration:
                     raise ProviderError(f"{provider.name} ended its stream without finishing", retryable=True) from None
                 except TimeoutError:
+                    if left < policy.timeout_s:
+                        # The caller's short deadline, not a slow provider: no retry, no cooldown.
+                        raise ProviderError(
+                            f"{provider.name} ran out of the request's time ({wait:.2f}s)", retryable=False, blames_provider=False
+                        ) from None
                     raise ProviderError(f"{provider.name} timed out after {wait:.2f}s", retryable=True) from None
                 except ProviderError:
                     raise

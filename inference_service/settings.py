@@ -37,6 +37,8 @@ class InferenceSettings(ServiceSettings):
     gemini_api_key: str = ""
     gemini_model: str = "gemini-2.5-flash"
     gemini_base_url: str = ""  # empty: the SDK's default endpoint
+    # Pinned: google-genai 3.x defaults to v1, older releases to v1beta.
+    gemini_api_version: str = "v1beta"
     gemini_timeout_s: float = 20.0
     gemini_max_retries: int = 2
 

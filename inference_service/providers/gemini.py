@@ -58,12 +58,15 @@ class GeminiProvider:
     name = "gemini"
     is_fallback = False
 
-    def __init__(self, api_key: str, model: str, base_url: str = "", timeout_s: float = 20.0) -> None:
+    def __init__(
+        self, api_key: str, model: str, base_url: str = "", timeout_s: float = 20.0, api_version: str = "v1beta"
+    ) -> None:
         self.api_key = api_key
         self.model = model
         self._client: genai.Client | None = None
         self._http_options = types.HttpOptions(
             base_url=base_url or None,
+            api_version=api_version or None,
             timeout=int(timeout_s * 1000),
             # Our chain owns retries; attempts=1 also turns off the SDK's hidden
             # reconnect-after-sleep on aiohttp connection errors.
@@ -97,19 +100,26 @@ class GeminiProvider:
                 feedback = response.prompt_feedback
                 if feedback is not None and feedback.block_reason:
                     raise ProviderError(
-                        f"gemini blocked the prompt: {feedback.block_reason}", retryable=False, blames_provider=False
+                        f"gemini blocked the prompt: {getattr(feedback.block_reason, 'value', feedback.block_reason)}",
+                        retryable=False,
+                        blames_provider=False,
                     )
                 usage = _usage(response.usage_metadata) if response.usage_metadata else usage
                 model = response.model_version or model
                 text = _text(response)
                 if text:
                     yield Delta(text)
-                if response.candidates and response.candidates[0].finish_reason:
-                    finish = str(getattr(response.candidates[0].finish_reason, "value", response.candidates[0].finish_reason))
+                reason = response.candidates[0].finish_reason if response.candidates else None
+                if reason:
+                    finish = str(getattr(reason, "value", reason))
         except ProviderError:
             raise
         except genai_errors.APIError as exc:
-            raise from_status("gemini", int(exc.code or 500), str(exc.message or exc.status or "")) from exc
+            headers = getattr(exc.response, "headers", None)
+            error = from_status("gemini", int(exc.code or 500), str(exc.message or exc.status or ""), headers)
+            if exc.code == 400 and "API key" in str(exc.message):
+                error.blames_provider = True  # Gemini reports a bad key as 400: our setup, not the request
+            raise error from exc
         except Exception as exc:  # noqa: BLE001 - classified, not swallowed
             raise from_exception("gemini", exc) from exc
         finally:

@@ -47,6 +47,7 @@ class LocalModel:
         self.n_ctx = n_ctx
         self.llm = llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, verbose=False)
         self.lock = threading.Lock()
+        self.tokens_generated = 0  # over the process's life; shows when generation stops
         template = self.llm.metadata.get("tokenizer.chat_template")
         special = lambda token_id: self.llm.detokenize([token_id], special=True).decode("utf-8", "ignore")  # noqa: E731
         self.formatter = (
@@ -155,6 +156,7 @@ class LocalProvider:
                     for chunk in chunks:
                         if stop.is_set():
                             return
+                        model.tokens_generated += 1
                         choice = chunk["choices"][0]
                         text = choice["delta"].get("content")
                         if text:

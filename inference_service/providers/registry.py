@@ -17,7 +17,9 @@ Factory = Callable[[InferenceSettings], Provider]
 
 
 FACTORIES: dict[str, Factory] = {
-    "gemini": lambda s: GeminiProvider(s.gemini_api_key, s.gemini_model, s.gemini_base_url, s.gemini_timeout_s),
+    "gemini": lambda s: GeminiProvider(
+        s.gemini_api_key, s.gemini_model, s.gemini_base_url, s.gemini_timeout_s, s.gemini_api_version
+    ),
     "deepai": lambda s: DeepAIProvider(s.deepai_api_key, s.deepai_base_url, s.deepai_timeout_s),
     "local": lambda s: LocalProvider(s.local_model_path, s.local_n_ctx, s.local_model_threads),
     "openai": lambda s: OpenAICompatProvider(s.openai_base_url, s.openai_model, s.openai_api_key, s.openai_timeout_s),
