@@ -15,6 +15,8 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from chat_common.metrics import PROVIDER_COOLDOWNS
+
 log = logging.getLogger("inference_service.cooldown")
 
 # INCR the streak; on reaching the limit start the cooldown and reset the streak, atomically.
@@ -121,6 +123,7 @@ class Cooldown:
         else:
             started = self._memory.failure(name, self.failures, self.cooldown_s, self.window_s)
         if started:
+            PROVIDER_COOLDOWNS.labels(name).inc()
             log.warning("provider %s cools down for %.0fs after %d failures", name, self.cooldown_s, self.failures)
         return started
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from chat_common.metrics import PROVIDER_CALLS
 from inference_service.cooldown import Cooldown
 from inference_service.policy import ChainPolicy, ProviderPolicy
 from inference_service.providers.base import Delta, Finished, Prompt, Provider, ProviderError, Usage
@@ -109,8 +110,10 @@ class ProviderChain:
                 async for event in self._attempt(provider, prompt, policy, until):
                     sent = sent or isinstance(event, Delta)
                     yield event
+                PROVIDER_CALLS.labels(provider.name, "ok").inc()
                 return
             except ProviderError as exc:
+                PROVIDER_CALLS.labels(provider.name, "retryable_error" if exc.retryable else "error").inc()
                 if sent or not exc.retryable or attempt >= policy.max_retries:
                     raise
                 delay = self.policy.backoff(attempt)

@@ -60,6 +60,7 @@ class InferenceSettings(ServiceSettings):
     openai_max_retries: int = 2
 
     instant_reply: str = "This is an instant reply for benchmarks."
+    instant_delay_s: float = 0.0  # pause before each word of the instant reply
     fallback_timeout_s: float = 5.0
 
     @property

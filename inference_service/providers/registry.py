@@ -23,7 +23,7 @@ FACTORIES: dict[str, Factory] = {
     "deepai": lambda s: DeepAIProvider(s.deepai_api_key, s.deepai_base_url, s.deepai_timeout_s),
     "local": lambda s: LocalProvider(s.local_model_path, s.local_n_ctx, s.local_model_threads),
     "openai": lambda s: OpenAICompatProvider(s.openai_base_url, s.openai_model, s.openai_api_key, s.openai_timeout_s),
-    "instant": lambda s: InstantProvider(s.instant_reply),
+    "instant": lambda s: InstantProvider(s.instant_reply, s.instant_delay_s),
     "fallback": lambda s: FallbackProvider(),
 }
 

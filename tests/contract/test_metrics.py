@@ -42,3 +42,12 @@ async def test_job_and_context_metrics_count_real_work(backend: Suite, job_chann
     context = scrape(backend, "context_service")
     build = ("chat_rpc_duration_seconds_count", (("code", "OK"), ("method", "/chat.v1.ContextService/BuildContext")))
     assert context[build] >= 1
+
+
+async def test_inference_metrics_count_provider_calls(backend: Suite, job_channel: aio.Channel) -> None:
+    stub = pb.jobs_grpc.JobServiceStub(job_channel)
+    sid = uuid.uuid4().hex
+    created = await stub.CreateJob(pb.jobs.CreateJobRequest(session_id=sid, kind=pb.common.JOB_KIND_MESSAGE, text="hi"))
+    [e async for e in stub.WatchJob(pb.jobs.WatchJobRequest(session_id=sid, job_id=created.job.id), timeout=30)]
+    inference = scrape(backend, "inference_service")
+    assert inference[("chat_provider_calls_total", (("outcome", "ok"), ("provider", "fallback")))] >= 1
