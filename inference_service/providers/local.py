@@ -9,6 +9,7 @@ caller goes away.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import logging
 import os
@@ -101,6 +102,8 @@ def load_model(path: str, n_ctx: int = 2048, threads: int = 0) -> LocalModel:
         if model is None:
             model = LocalModel(path, n_ctx, threads or os.cpu_count() or 1)
             _models[path] = model
+            # Closed before interpreter teardown; llama.cpp's own __del__ then fails noisily.
+            atexit.register(model.llm.close)
             log.info("loaded local model %s (n_ctx=%d)", Path(path).name, n_ctx)
         return model
 
