@@ -1,0 +1,217 @@
+"""The worker's failure paths, against a real Redis.
+
+The context and inference services are replaced by small scripted stand-ins here, so each
+failure can be produced on demand; the real services are covered by the contract tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import grpc
+import pytest
+from grpc import aio
+
+from chat_common import pb
+from chat_common.redis_client import connect
+from job_service import keys
+from job_service.queue import JobQueue
+from job_service.settings import JobSettings
+from job_service.store import DONE, ERROR, JobStore
+from job_service.worker import Worker
+
+
+class Unavailable(aio.AioRpcError):
+    def __init__(self) -> None:
+        super().__init__(grpc.StatusCode.UNAVAILABLE, aio.Metadata(), aio.Metadata(), details="down")
+
+
+@dataclass
+class FakeContext:
+    fail_times: int = 0
+    calls: int = 0
+    appended: list[str] = field(default_factory=list)
+
+    async def BuildContext(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls <= self.fail_times:
+            raise Unavailable()
+        return pb.context.BuildContextResponse(
+            system_instruction="sys",
+            messages=[pb.common.ChatMessage(role=pb.common.ROLE_USER, content=request.message)],
+            stats=pb.common.ContextStats(turns_total=0),
+        )
+
+    async def AppendTurn(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        self.appended.append(request.turn_id)
+        return pb.context.AppendTurnResponse(appended=True)
+
+
+@dataclass
+class FakeInference:
+    """Yields a scripted list of GenerateResponse messages."""
+
+    script: list[pb.inference.GenerateResponse]
+
+    def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:  # type: ignore[no-untyped-def]
+        async def stream() -> AsyncIterator[pb.inference.GenerateResponse]:
+            for item in self.script:
+                yield item
+
+        return stream()
+
+
+def reply(*parts: str, provider: str = "local") -> list[pb.inference.GenerateResponse]:
+    return [pb.inference.GenerateResponse(delta=p) for p in parts] + [
+        pb.inference.GenerateResponse(done=pb.inference.GenerationDone(provider=provider, model="m"))
+    ]
+
+
+@pytest.fixture
+async def parts(redis_url: str):  # type: ignore[no-untyped-def]
+    redis = connect(redis_url)
+    store = JobStore(redis)
+    queue = JobQueue(redis, consumer="test-worker")
+    await queue.ensure_group()
+    yield redis, store, queue
+    await redis.aclose()
+
+
+def make_worker(store: JobStore, queue: JobQueue, context: FakeContext, inference: FakeInference, **overrides) -> Worker:  # type: ignore[no-untyped-def]
+    settings = JobSettings(job_workers=0, job_max_attempts=3, job_deadline_s=5, **overrides)
+    return Worker(settings, store, queue, context, inference)  # type: ignore[arg-type]
+
+
+async def create(store: JobStore, text: str = "hello") -> pb.jobs.Job:
+    request = pb.jobs.CreateJobRequest(session_id="s-" + uuid.uuid4().hex, kind=pb.common.JOB_KIND_MESSAGE, text=text)
+    return (await store.create(request)).job
+
+
+async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    context = FakeContext()
+    worker = make_worker(store, queue, context, FakeInference(reply("Hel", "lo")))
+    job = await create(store)
+    await worker.process(await queue.claim(100))
+    done = await store.load(job.id)
+    assert done.status == DONE and done.result.reply == "Hello" and done.result.provider == "local"
+    assert context.appended == [job.id]
+    assert await redis.xlen(keys.QUEUE) == 0, "acknowledged and removed from the stream"
+
+
+async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    context = FakeContext()
+    worker = make_worker(store, queue, context, FakeInference(reply("once")))
+    job = await create(store)
+    entry = await queue.claim(100)
+    await worker.process(entry)
+    events_before = len(await store.events_after(job.id, 0))
+    await redis.xadd(keys.QUEUE, {"job_id": job.id})  # the same job delivered again
+    await worker.process(await queue.claim(100))
+    assert len(await store.events_after(job.id, 0)) == events_before
+    assert context.appended == [job.id]
+    assert (await store.load(job.id)).result.reply == "once"
+
+
+async def test_unavailable_dependency_requeues_then_succeeds(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    context = FakeContext(fail_times=1)
+    worker = make_worker(store, queue, context, FakeInference(reply("ok")))
+    job = await create(store)
+    await worker.process(await queue.claim(100))
+    assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
+    assert await redis.xlen(keys.QUEUE) == 1, "the job was put back on the queue"
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.status == DONE and final.attempts == 2
+
+
+async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    worker = make_worker(store, queue, FakeContext(fail_times=100), FakeInference(reply("never")))
+    job = await create(store)
+    for _ in range(3):
+        entry = await queue.claim(100)
+        assert entry is not None
+        await worker.process(entry)
+    final = await store.load(job.id)
+    assert final.status == ERROR
+    assert "unavailable" in final.error.lower()
+    await redis.xadd(keys.QUEUE, {"job_id": job.id})
+    await worker.process(await queue.claim(100))
+    assert (await store.load(job.id)).status == ERROR
+
+
+async def test_max_attempts_already_used_goes_to_the_dead_letter_stream(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("x")))
+    job = await create(store)
+    await redis.hset(keys.job(job.id), "attempts", 3)  # three workers died on it already
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.status == ERROR and "3 times" in final.error
+    dead = await redis.xrange(keys.DEAD_LETTER)
+    assert [fields["job_id"] for _id, fields in dead] == [job.id]
+
+
+async def test_a_restart_mid_stream_discards_the_partial_text(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    script = [
+        pb.inference.GenerateResponse(delta="partial from gem"),
+        pb.inference.GenerateResponse(restart=pb.inference.ProviderRestart(failed_provider="gemini", reason="cut")),
+        *reply("full answer", provider="deepai"),
+    ]
+    worker = make_worker(store, queue, FakeContext(), FakeInference(script))
+    job = await create(store)
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.result.reply == "full answer" and final.result.provider == "deepai"
+    kinds = [e.WhichOneof("payload") for e in await store.events_after(job.id, 0)]
+    assert "restarted" in kinds and kinds.index("restarted") < len(kinds) - 1
+
+
+async def test_a_second_attempt_after_partial_output_announces_a_restart(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    job = await create(store)
+    # A first attempt streamed some text and then its worker died.
+    await store.set_processing(job.id, 1)
+    await store.append_event(job.id, pb.jobs.JobEvent(delta=pb.jobs.TextDelta(text="half a rep")))
+    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("whole reply")))
+    await worker.process(await queue.claim(100))
+    events = await store.events_after(job.id, 0)
+    kinds = [e.WhichOneof("payload") for e in events]
+    first_delta = kinds.index("delta")
+    assert "restarted" in kinds[first_delta:], "clients are told to drop 'half a rep'"
+    assert (await store.load(job.id)).result.reply == "whole reply"
+
+
+async def test_a_reply_that_never_finishes_ends_in_error(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    worker = make_worker(store, queue, FakeContext(), FakeInference([pb.inference.GenerateResponse(delta="no done")]))
+    job = await create(store)
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.status == ERROR and "before it was complete" in final.error
+
+
+async def test_the_reaper_ends_jobs_without_progress(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    job = await create(store)
+    await redis.zadd(keys.ACTIVE, {job.id: 1})  # last progress long ago
+    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("x")),
+                         job_stuck_after_s=1, job_reaper_interval_s=0.05)
+    task = asyncio.create_task(worker._reaper())
+    try:
+        for _ in range(100):
+            if (await store.load(job.id)).status == ERROR:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        worker._stopping.set()
+        await task
+    final = await store.load(job.id)
+    assert final.status == ERROR and "no progress" in final.error
