@@ -81,8 +81,8 @@ def extract_text(data: bytes, kind: str) -> str:
 
 def _pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
+    # Any parser failure on an untrusted file is "unreadable", whatever its type.
     try:
         reader = PdfReader(io.BytesIO(data))
         parts: list[str] = []
@@ -93,8 +93,8 @@ def _pdf_text(data: bytes) -> str:
             size += len(chunk)
             if size > MAX_CHARS:
                 break
-    except (PdfReadError, ValueError, KeyError, RecursionError) as exc:
-        raise UnreadableFile(f"the PDF could not be read: {type(exc).__name__}") from exc
+    except Exception as exc:  # noqa: BLE001
+        raise UnreadableFile(f"the PDF could not be read ({type(exc).__name__})") from exc
     text = "\n".join(parts).strip()
     return text or "(the PDF has no extractable text)"
 
@@ -106,12 +106,16 @@ def _docx_text(data: bytes) -> str:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # A zip bomb declares a huge uncompressed size; refuse before inflating.
-            if sum(info.file_size for info in archive.infolist()) > 100 * 1024 * 1024:
-                raise UnreadableFile("the document expands to more than 100 MB")
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("the document is not a valid DOCX file") from exc
+    # A zip bomb declares a huge uncompressed size; refuse before inflating.
+    if expanded > 100 * 1024 * 1024:
+        raise UnreadableFile("the document expands to more than 100 MB")
+    try:
         document = Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise UnreadableFile(f"the document could not be read: {type(exc).__name__}") from exc
+    except Exception as exc:  # noqa: BLE001 - lxml, KeyError, ...: any failure of an untrusted file
+        raise UnreadableFile(f"the document could not be read ({type(exc).__name__})") from exc
     return "\n".join(p.text for p in document.paragraphs).strip() or "(the document has no text)"
 
 

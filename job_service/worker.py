@@ -141,6 +141,14 @@ class Worker:
                 await self.queue.requeue(entry)
                 return
             await self._finish(job, ERROR, error=_rpc_message(exc))
+        except Exception:  # noqa: BLE001 - a bug must not leave the job to the visibility timeout
+            log.exception("attempt %d failed unexpectedly", attempt)
+            if attempt < self.settings.job_max_attempts:
+                JOB_RETRIES.inc()
+                heartbeat.cancel()
+                await self.queue.requeue(entry)
+                return
+            await self._finish(job, ERROR, error="The job failed unexpectedly. Please try again.")
         finally:
             heartbeat.cancel()
         JOB_DURATION.observe(time.perf_counter() - claimed)
