@@ -18,7 +18,11 @@ def main() -> None:
         port=settings.gateway_port,
         log_config=None,
         access_log=False,
+        server_header=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        # The client IP (per-IP rate limits) comes from X-Forwarded-For only behind a trusted proxy.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
     )
 
 

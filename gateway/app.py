@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from gateway import errors
 from gateway.backends import Backends
+from gateway.cleanup import cleanup_loop
+from gateway.ratelimit import RateLimitMiddleware
 from gateway.routes import chat, files, health, messages
+from gateway.security import (
+    DOCS_PATHS,
+    PUBLIC_PATHS,
+    ApiKeyMiddleware,
+    JsonBodyMiddleware,
+    SecurityHeadersMiddleware,
+    is_api,
+)
 from gateway.sessions import SessionKeys, SessionMiddleware, load_secret
 from gateway.settings import GatewaySettings
 
@@ -23,6 +39,16 @@ UI_MISSING = (
     "<!doctype html><title>Assistant</title><p>The web UI is not built. "
     "Run <code>make run</code> (it builds <code>frontend/</code>), or use the API at <a href='/docs'>/docs</a>.</p>"
 )
+
+
+class UiMount(Mount):
+    """The web UI at /, which never answers for an API path: a wrong method on an API route
+    then gets that route's 405 with its Allow header, not the static files' 405."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get("type") == "http" and is_api(scope.get("path", "")):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -35,10 +61,20 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.backends = backends
         session_keys.configure(await load_secret(backends.redis, settings.session_secret))
         Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
-        log.info("gateway ready on http://%s:%d", settings.gateway_host, settings.gateway_port)
+        cleanup = asyncio.create_task(
+            cleanup_loop(settings.upload_dir, settings.upload_orphan_ttl_s, settings.upload_cleanup_interval_s),
+            name="upload-cleanup",
+        )
+        log.info(
+            "gateway ready on http://%s:%d (API keys %s)",
+            settings.gateway_host, settings.gateway_port, "required" if settings.api_key_list() else "not required",
+        )
         try:
             yield
         finally:
+            cleanup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await cleanup
             await backends.close()
 
     app = FastAPI(
@@ -52,13 +88,31 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (messages, files, chat, health):
         app.include_router(module.router)
 
+    # Added innermost first. A request passes: security headers -> CORS -> API key -> session
+    # -> rate limit -> JSON body limit -> the routes. All are pure ASGI, so SSE streams pass untouched.
+    app.add_middleware(JsonBodyMiddleware, max_bytes=settings.max_json_body_bytes)
+    app.add_middleware(RateLimitMiddleware, settings=settings)
     app.add_middleware(
         SessionMiddleware, keys=session_keys, cookie_name=settings.session_cookie, secure=settings.cookie_secure
     )
+    app.add_middleware(ApiKeyMiddleware, keys=settings.api_key_list(), static_dir=settings.frontend_dist)
+    origins = settings.cors_origin_list()
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials="*" not in origins,  # never cookies for any origin
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "X-API-Key", "X-Session-Id", "Idempotency-Key", "Last-Event-ID", "Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    _customize_openapi(app, settings)
 
     dist = Path(settings.frontend_dist)
     if (dist / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=dist, html=True), name="ui")
+        app.router.routes.append(UiMount("/", StaticFiles(directory=dist, html=True), name="ui"))
     else:
         @app.get("/", include_in_schema=False)
         async def ui_missing() -> HTMLResponse:
@@ -66,3 +120,34 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     return app
 
+
+# Python's str.strip() whitespace (str.isspace): a message must hold one character outside it.
+NOT_BLANK = "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+
+
+def _customize_openapi(app: FastAPI, settings: GatewaySettings) -> None:
+    """Makes the OpenAPI document say what the gateway really enforces: the configured message
+    limits, and (with API keys configured) the key schemes, so /docs offers 'Authorize'."""
+    keys_required = bool(settings.api_key_list())
+
+    def openapi() -> dict:  # type: ignore[type-arg]
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        text = schema["components"]["schemas"]["MessageIn"]["properties"]["text"]
+        text["maxLength"] = min(text.get("maxLength", settings.max_message_chars), settings.max_message_chars)
+        text["pattern"] = NOT_BLANK
+        if keys_required:
+            schema["components"]["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            }
+            for path, operations in schema.get("paths", {}).items():
+                if path in PUBLIC_PATHS or path in DOCS_PATHS:
+                    continue
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}, {"apiKey": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -33,7 +33,13 @@ class ApiError(Exception):
         self.headers = headers
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, headers: dict[str, str] | None = None, close: bool = False
+) -> JSONResponse:
+    """The error shape. `close`: the request body may be unread; closing the connection stops
+    the server from reading (and discarding) the rest of it, however large."""
+    if close or status == 413:
+        headers = {**(headers or {}), "Connection": "close"}
     return JSONResponse({"success": False, "error": message}, status_code=status, headers=headers)
 
 
@@ -48,7 +54,8 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.message, exc.headers)
+        # An upload refused part-way has an unread rest of body.
+        return error_response(exc.status, exc.message, exc.headers, close=request.url.path == "/files")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

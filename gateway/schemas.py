@@ -124,6 +124,13 @@ class ConfigOut(BaseModel):
     max_message_chars: int
 
 
+class ReadyOut(BaseModel):
+    success: bool
+    status: Literal["ready", "not ready"]
+    checks: dict[str, str]
+    error: str | None = None
+
+
 class ErrorOut(BaseModel):
     success: Literal[False] = False
     error: str

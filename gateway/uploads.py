@@ -3,6 +3,7 @@
 - The size limit is checked while streaming: 413 comes before the whole body arrives.
 - The type is decided from the first bytes of the content (magic bytes), then 415.
 - The file is written under a random, unguessable name in a directory nothing serves.
+- The whole body (other parts, part headers) is bounded too, not only the file's bytes.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from chat_common.filetypes import Detected, Rejected, detect
+from chat_common.filetypes import TEXT_EXTENSIONS, Detected, Rejected, detect, extension_of
 from gateway.errors import ApiError
 
 SNIFF_BYTES = 8192
 FORM_OVERHEAD = 64 * 1024  # boundaries and part headers on top of the file itself
+MAX_PART_HEADER = 32 * 1024  # one part header line: a file name of 5,000 characters (even accented) fits
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _DISPOSITION_NAME = re.compile(r'\bname="([^"]*)"')
 _DISPOSITION_FILENAME = re.compile(r'\bfilename="([^"]*)"')
 
@@ -81,9 +84,14 @@ class UploadReceiver:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         out = os.fdopen(fd, "wb")
         ok = False
+        received = 0
         try:
-            parser = MultipartParser(params[b"boundary"], self._callbacks(state, out), max_size=self.limit + FORM_OVERHEAD)
+            parser = MultipartParser(params[b"boundary"], self._callbacks(state, out), max_header_size=MAX_PART_HEADER)
             async for chunk in request.stream():
+                # The parser alone would skip (not stop at) bytes past a limit: count them here.
+                received += len(chunk)
+                if received > self.limit + FORM_OVERHEAD:
+                    raise ApiError(413, _too_large(self.limit))
                 parser.write(chunk)
                 if state.error:
                     raise state.error
@@ -101,7 +109,8 @@ class UploadReceiver:
             ok = True
             return SavedUpload(key, safe_filename(state.filename), state.detected.media_type, state.size)
         except MultipartParseError as exc:
-            raise ApiError(400, "The multipart body is malformed.") from exc
+            detail = " A part header is too long." if "header" in str(exc).lower() else ""
+            raise ApiError(400, "The multipart body is malformed." + detail) from exc
         finally:
             out.close()
             if not ok:
@@ -111,9 +120,15 @@ class UploadReceiver:
     def _sniff(self, state: _State) -> None:
         if state.size == 0:
             raise ApiError(400, "The file is empty.")
+        head = bytes(state.head)
         try:
-            state.detected = detect(bytes(state.head), state.filename)
+            state.detected = detect(head, state.filename)
         except Rejected as exc:
+            ext = extension_of(state.filename)
+            if ext in TEXT_EXTENSIONS and head.startswith(UTF16_BOMS):
+                raise ApiError(415, f"Text files must be UTF-8 encoded; this .{ext} file is UTF-16.") from exc
+            if ext in TEXT_EXTENSIONS and str(exc).startswith("File type not supported"):
+                raise ApiError(415, f"The content of this .{ext} file is not UTF-8 text.") from exc
             raise ApiError(415, str(exc)) from exc
 
     def _callbacks(self, state: _State, out) -> dict:  # type: ignore[no-untyped-def, type-arg]

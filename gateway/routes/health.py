@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from chat_common.filetypes import ALLOWED_EXTENSIONS
 from gateway import deps
 from gateway.backends import Backends
-from gateway.schemas import ConfigOut
+from gateway.routes.messages import ERRORS
+from gateway.schemas import ConfigOut, ReadyOut
 from gateway.settings import GatewaySettings
 
 router = APIRouter(tags=["health"])
@@ -22,7 +23,7 @@ async def healthz() -> dict[str, object]:
     return {"success": True, "status": "alive"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut, "description": "Not ready"}})
 async def readyz(backends: Annotated[Backends, Depends(deps.backends)]) -> JSONResponse:
     """Ready when Redis and every gRPC service answer; each dependency is reported by name."""
     report = await backends.health()
@@ -33,7 +34,7 @@ async def readyz(backends: Annotated[Backends, Depends(deps.backends)]) -> JSONR
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/config", response_model=ConfigOut)
+@router.get("/config", response_model=ConfigOut, responses={c: ERRORS[c] for c in (401, 429)})
 async def config(settings: Annotated[GatewaySettings, Depends(deps.settings)]) -> ConfigOut:
     """Limits the UI shows before the user uploads or sends."""
     return ConfigOut(

@@ -21,7 +21,19 @@ from gateway.settings import GatewaySettings
 
 log = logging.getLogger("gateway.messages")
 router = APIRouter(tags=["messages"])
-ERRORS = {code: {"model": ErrorOut} for code in (400, 404, 413, 415, 422, 429, 503)}
+ERROR_DESCRIPTIONS = {
+    400: "Bad request (e.g. an empty message or a malformed header)",
+    401: "Missing or invalid API key (only when API keys are configured)",
+    404: "Not found, or not a job of this session",
+    413: "Body, message or file too large",
+    415: "Unsupported content type or file type",
+    422: "The body does not match the schema",
+    429: "Rate limit exceeded; see Retry-After",
+    503: "A backend is temporarily unavailable; see Retry-After",
+}
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut, "description": text} for code, text in ERROR_DESCRIPTIONS.items()
+}
 
 
 def idempotency_key(header: str | None, body_key: str | None = None) -> str:
@@ -50,7 +62,7 @@ async def post_message(
     text = body.text.strip()
     if not text:
         raise ApiError(400, "The message is empty.")
-    if len(text) > settings.max_message_chars:
+    if len(body.text) > settings.max_message_chars:  # as documented (maxLength), counted before stripping
         raise ApiError(413, f"The message is too long. The maximum is {settings.max_message_chars} characters.")
     accepted, _created = await create_job(
         backends,

@@ -1,0 +1,203 @@
+"""Pure ASGI layers (not BaseHTTPMiddleware, so SSE streams pass untouched) that guard the API:
+
+- `SecurityHeadersMiddleware`: CSP, nosniff, frame and referrer policies on every response.
+- `ApiKeyMiddleware`: with API keys configured, every request but the public ones needs a key.
+- `JsonBodyMiddleware`: JSON bodies must say they are JSON (else 415) and stay under a size
+  limit (else 413), checked by Content-Length first and by counting streamed bytes otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import error_response
+
+# Paths under these prefixes are the REST API; everything else is the UI, the docs or a 404.
+API_PREFIXES = ("/messages", "/files", "/chat", "/config")
+UPLOAD_PATH = "/files"
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
+# FastAPI's Swagger UI and ReDoc pages only describe the API; they hold no data.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+
+# The built React SPA: only its own scripts, no inline script, API on the same origin.
+UI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# FastAPI's /docs and /redoc pages load their bundles from jsdelivr and start them with an inline script.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src 'self' https://fonts.gstatic.com; "
+    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+
+
+def is_api(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in API_PREFIXES)
+
+
+async def _respond(scope: Scope, receive: Receive, send: Send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    """An early answer; the request's body (if any) is left unread, so the connection is closed."""
+    close = scope["method"] in ("POST", "PUT", "PATCH", "DELETE")
+    await error_response(status, message, headers, close=close)(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        csp = DOCS_CSP if path in ("/docs", "/redoc", "/docs/oauth2-redirect") else UI_CSP
+        api = is_api(path)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", csp)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+                headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+                headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+                if api:
+                    # Replies and history are private: never kept by a browser or proxy cache.
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
+
+
+class ApiKeyMiddleware:
+    """Checks `Authorization: Bearer <key>` or `X-API-Key: <key>` in constant time."""
+
+    def __init__(self, app: ASGIApp, keys: list[str], static_dir: str | None = None) -> None:
+        self.app = app
+        self.digests = [_digest(k) for k in keys]
+        self.static_files = _static_paths(static_dir)
+
+    def _public(self, method: str, path: str) -> bool:
+        if path in PUBLIC_PATHS or path in DOCS_PATHS:
+            return True
+        if method not in ("GET", "HEAD") or is_api(path):
+            return False
+        return path == "/" or path.startswith("/assets/") or path in self.static_files
+
+    def _valid(self, headers: Headers) -> bool:
+        presented: list[str] = []
+        auth = headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            presented.append(token.strip())
+        if headers.get("x-api-key"):
+            presented.append(headers["x-api-key"].strip())
+        ok = False
+        for candidate in presented:
+            digest = _digest(candidate)
+            for known in self.digests:  # every key is compared: no early exit
+                ok |= hmac.compare_digest(digest, known)
+        return ok
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.digests or self._public(scope["method"], scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if self._valid(Headers(scope=scope)):
+            await self.app(scope, receive, send)
+            return
+        await _respond(
+            scope, receive, send, 401,
+            "Missing or invalid API key. Send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+            {"WWW-Authenticate": 'Bearer realm="chat-assistant"'},
+        )
+
+
+def _static_paths(static_dir: str | None) -> frozenset[str]:
+    if not static_dir or not (Path(static_dir) / "index.html").is_file():
+        return frozenset()
+    root = Path(static_dir)
+    return frozenset("/" + p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+class JsonBodyMiddleware:
+    """Bounds and types the bodies of JSON endpoints before any of it is parsed.
+
+    Uploads (POST /files) are streamed and bounded by their own, larger limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") or scope["path"] == UPLOAD_PATH:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        has_body = chunked or (declared is not None and declared.strip() != "0")
+        content_type = headers.get("content-type")
+        if has_body and content_type is not None and not _is_json(content_type):
+            await _respond(scope, receive, send, 415, "Unsupported content type. Send the body as JSON with 'Content-Type: application/json'.")
+            return
+        too_large = f"The request body is too large. The maximum is {self.max_bytes} bytes."
+        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
+            await _respond(scope, receive, send, 413, too_large)
+            return
+        if declared is not None and not chunked:
+            # The server reads exactly Content-Length bytes, already checked above.
+            await self.app(scope, receive, send)
+            return
+        # No usable Content-Length: read the body here, counting, and stop at the limit.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.max_bytes:
+                await _respond(scope, receive, send, 413, too_large)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
