@@ -5,6 +5,7 @@ from __future__ import annotations
 import uvicorn
 
 from chat_common.logs import setup_logging
+from chat_common.tracing import setup_tracing
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 
@@ -12,6 +13,7 @@ from gateway.settings import GatewaySettings
 def main() -> None:
     settings = GatewaySettings()
     setup_logging("gateway", settings.log_level, settings.log_format)
+    setup_tracing("gateway")
     uvicorn.run(
         create_app(settings),
         host=settings.gateway_host,

@@ -17,9 +17,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match, Mount
 from starlette.types import Scope
 
+from chat_common.tracing import instrument_fastapi
 from gateway import errors
 from gateway.backends import Backends
 from gateway.cleanup import cleanup_loop
+from gateway.observability import ObservabilityMiddleware
 from gateway.ratelimit import RateLimitMiddleware
 from gateway.routes import chat, files, health, messages
 from gateway.security import (
@@ -87,6 +89,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     errors.install(app)
     for module in (messages, files, chat, health):
         app.include_router(module.router)
+    if settings.bench_endpoints:
+        app.include_router(messages.bench_router)
 
     # Added innermost first. A request passes: security headers -> CORS -> API key -> session
     # -> rate limit -> JSON body limit -> the routes. All are pure ASGI, so SSE streams pass untouched.
@@ -108,6 +112,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             max_age=600,
         )
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.cookie_secure)
+    app.add_middleware(ObservabilityMiddleware)
+    instrument_fastapi(app)
     _customize_openapi(app, settings)
 
     dist = Path(settings.frontend_dist)

@@ -8,9 +8,10 @@ from gateway.backends import Backends
 from gateway.settings import GatewaySettings
 
 
-def backends(request: Request) -> Backends:
+# async: FastAPI runs plain `def` dependencies in a thread pool, a costly hop for an attribute read.
+async def backends(request: Request) -> Backends:
     return request.app.state.backends  # type: ignore[no-any-return]
 
 
-def settings(request: Request) -> GatewaySettings:
+async def settings(request: Request) -> GatewaySettings:
     return request.app.state.settings  # type: ignore[no-any-return]

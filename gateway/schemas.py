@@ -190,12 +190,15 @@ def event_out(event: pb.jobs.JobEvent) -> tuple[str, dict[str, object]]:
     """(SSE event type, data) for one job event."""
     kind = event.WhichOneof("payload")
     if kind == "delta":
-        return "delta", {"text": event.delta.text}
+        return "delta", {"text": event.delta.text, "at_ms": event.at_ms}
     if kind == "restarted":
-        return "restart", {"failed_provider": event.restarted.failed_provider, "reason": event.restarted.reason}
+        return "restart", {
+            "failed_provider": event.restarted.failed_provider, "reason": event.restarted.reason, "at_ms": event.at_ms,
+        }
     status = event.status
     return "status", {
         "status": STATUS.get(status.status, "pending"),
         "error": status.error or None,
         "job": job_out(status.job).model_dump() if status.HasField("job") else None,
+        "at_ms": event.at_ms,
     }

@@ -99,8 +99,8 @@ def _cookie(header: str, name: str) -> str | None:
     return None
 
 
-def session_id(request: Request) -> str:
-    """FastAPI dependency: the caller's session id."""
+async def session_id(request: Request) -> str:
+    """FastAPI dependency: the caller's session id (async: no thread-pool hop)."""
     from gateway.errors import ApiError
 
     value = request.state.session_id

@@ -23,6 +23,8 @@ class GatewaySettings(ServiceSettings):
     # Deadline of a live event stream; browsers reconnect with Last-Event-ID after it.
     sse_stream_timeout_s: float = 600.0
     sse_ping_s: float = 15.0
+    # Serves POST /messages/_bench, a bare endpoint that only benchmarks compare against.
+    bench_endpoints: bool = False
 
     # --- security -------------------------------------------------------------------------
     # Comma-separated API keys. Empty (the default): the API is open, for offline laptop use.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chat_common.filetypes import ALLOWED_EXTENSIONS
 from gateway import deps
@@ -32,6 +33,12 @@ async def readyz(backends: Annotated[Backends, Depends(deps.backends)]) -> JSONR
     if not ready:
         body["error"] = "Not ready: " + ", ".join(f"{k} {v}" for k, v in report.items() if v != "ok")
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    """Prometheus metrics of this gateway process."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/config", response_model=ConfigOut, responses={c: ERRORS[c] for c in (401, 429)})

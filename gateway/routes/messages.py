@@ -21,6 +21,7 @@ from gateway.settings import GatewaySettings
 
 log = logging.getLogger("gateway.messages")
 router = APIRouter(tags=["messages"])
+bench_router = APIRouter(include_in_schema=False)
 ERROR_DESCRIPTIONS = {
     400: "Bad request (e.g. an empty message or a malformed header)",
     401: "Missing or invalid API key (only when API keys are configured)",
@@ -133,3 +134,13 @@ async def _stream(backends: Backends, watch: pb.jobs.WatchJobRequest) -> AsyncIt
         log.info("event stream ended early: %s", exc.code().name)
     finally:
         call.cancel()
+
+
+@bench_router.post("/messages/_bench", status_code=202)
+async def bench_bare(
+    body: MessageIn,
+    session: Annotated[str, Depends(session_id)],
+) -> dict[str, object]:
+    """Same path prefix, middleware, body model and session as POST /messages, but no job:
+    the baseline that bench/submit.py compares against (only with BENCH_ENDPOINTS=1)."""
+    return {"success": True, "job_id": "0" * 32, "status": "pending"}

@@ -1,0 +1,70 @@
+"""Submit throughput: POST /messages beside a bare FastAPI endpoint in the same gateway process.
+
+    python -m bench.submit [--connections 64] [--seconds 10]
+
+Both endpoints sit behind the same middleware and take the same JSON body; the bare one
+(served only when BENCH_ENDPOINTS=1) returns at once, the real one creates a job through
+gRPC and Redis. The load comes from wrk (Debian package `wrk`) in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from bench.common import NO_RATE_LIMITS, machine
+from suite.processes import Suite
+
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.body = '{"text": "benchmark message"}'
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+setup = function(thread) n = n + 1; thread:set("sid", "bench-session-" .. n .. "-0000") end
+request = function() return wrk.format(nil, nil, {["X-Session-Id"] = sid}) end
+"""
+
+
+def wrk(url: str, connections: int, seconds: int, script: Path) -> tuple[float, str]:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = " ".join(re.search(rf"{p}%\s+(\S+)", out).group(1) for p in ("50", "99"))  # type: ignore[union-attr]
+    return rps, latency
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "post.lua"
+        script.write_text(WRK_SCRIPT)
+        suite = Suite(
+            data_dir=Path(tmp) / "suite",
+            # Workers off: this measures accepting jobs, not processing them.
+            env={"PROVIDERS": "instant", "LOG_LEVEL": "WARNING", "JOB_WORKERS": "0", "BENCH_ENDPOINTS": "1", **NO_RATE_LIMITS},
+        ).start()
+        try:
+            bare_rps, bare_lat = wrk(f"{suite.base_url}/messages/_bench", args.connections, args.seconds, script)
+            real_rps, real_lat = wrk(f"{suite.base_url}/messages", args.connections, args.seconds, script)
+        finally:
+            suite.stop()
+    print(f"machine: {machine()}")
+    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, same gateway process, same middleware")
+    print(f"bare endpoint   : {bare_rps:8.1f} req/s, latency p50/p99 {bare_lat}")
+    print(f"POST /messages  : {real_rps:8.1f} req/s, latency p50/p99 {real_lat}")
+    print(f"ratio           : {real_rps / bare_rps:.2f}x of the bare endpoint")
+
+
+if __name__ == "__main__":
+    main()
