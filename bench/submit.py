@@ -19,13 +19,14 @@ from pathlib import Path
 from bench.common import NO_RATE_LIMITS, machine
 from suite.processes import Suite
 
+# wrk.format() replaces wrk.headers when given a table, so every header is listed here.
 WRK_SCRIPT = """
-wrk.method = "POST"
-wrk.body = '{"text": "benchmark message"}'
-wrk.headers["Content-Type"] = "application/json"
 local n = 0
 setup = function(thread) n = n + 1; thread:set("sid", "bench-session-" .. n .. "-0000") end
-request = function() return wrk.format(nil, nil, {["X-Session-Id"] = sid}) end
+request = function()
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["X-Session-Id"] = sid},
+                    '{"text": "benchmark message"}')
+end
 """
 
 
@@ -34,8 +35,11 @@ def wrk(url: str, connections: int, seconds: int, script: Path) -> tuple[float, 
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True, text=True, check=True,
     ).stdout
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if failed:
+        raise SystemExit(f"{url}: {failed.group(1)} responses were not 2xx; the figures would be meaningless")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    latency = " ".join(re.search(rf"{p}%\s+(\S+)", out).group(1) for p in ("50", "99"))  # type: ignore[union-attr]
+    latency = " / ".join(re.search(rf"^\s+{p}%\s+(\S+)", out, re.MULTILINE).group(1) for p in ("50", "99"))  # type: ignore[union-attr]
     return rps, latency
 
 

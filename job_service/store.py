@@ -140,8 +140,10 @@ class JobStore:
             ],
             args=[job_id, at, encode_event(first), keys.wake_channel(job_id), use_key, *flat],
         )
-        job = await self.get(request.session_id, existing_id)
-        return Created(job=job, created=bool(created))
+        if created:
+            # Built from what the script just wrote: no second round trip.
+            return Created(job=_job_from_hash({k: str(v) for k, v in fields.items()}), created=True)
+        return Created(job=await self.get(request.session_id, existing_id), created=False)
 
     async def get(self, session_id: str, job_id: str) -> pb.jobs.Job:
         job = await self.load(job_id)
