@@ -27,3 +27,9 @@ class Unavailable(ServiceError):
 
 class DeadlineExceeded(ServiceError):
     code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def require(value: str, name: str) -> None:
+    """INVALID_ARGUMENT unless a required request field is set."""
+    if not value:
+        raise InvalidArgument(f"{name} is required")

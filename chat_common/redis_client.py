@@ -20,3 +20,8 @@ def connect(url: str) -> Redis:
         retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8),
         retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError],
     )
+
+
+def tagged(prefix: str, key_id: str, suffix: str = "") -> str:
+    """`prefix:{id}:suffix`: the braces keep every key of one job or session in one cluster slot."""
+    return f"{prefix}:{{{key_id}}}" + (f":{suffix}" if suffix else "")

@@ -7,9 +7,7 @@ import logging
 
 from chat_common import pb
 from chat_common.grpc.server import run_until_signal, start_server
-from chat_common.logs import setup_logging
-from chat_common.metrics import serve_metrics
-from chat_common.tracing import setup_tracing
+from chat_common.process import init_process
 from chat_common.redis_client import connect
 from context_service.engine import ContextEngine, get_tokenizer
 from context_service.servicer import ContextServicer
@@ -21,9 +19,7 @@ log = logging.getLogger("context_service")
 
 async def main() -> None:
     settings = ContextSettings()
-    setup_logging("context_service", settings.log_level, settings.log_format)
-    serve_metrics(settings.metrics_port)
-    setup_tracing("context_service")
+    init_process("context_service", settings)
     engine = ContextEngine(get_tokenizer(settings.tokenizer_gguf or None))
     redis = connect(settings.redis_url)
     servicer = ContextServicer(engine, TurnStore(redis, engine, settings.index_cache_sessions), settings)

@@ -9,7 +9,7 @@ import time
 from grpc import aio
 
 from chat_common import pb
-from chat_common.errors import InvalidArgument
+from chat_common.errors import InvalidArgument, require
 from chat_common.metrics import CONTEXT_REDUCTION, CONTEXT_TOKENS_SAVED
 from context_service.engine import BudgetTooSmallError, ContextEngine, ContextResult, Turn
 from context_service.settings import ContextSettings
@@ -20,10 +20,6 @@ log = logging.getLogger("context_service.servicer")
 _ROLES = {"user": pb.common.ROLE_USER, "assistant": pb.common.ROLE_ASSISTANT}
 MAX_BUDGET = 1_000_000
 
-
-def _require(value: str, name: str) -> None:
-    if not value:
-        raise InvalidArgument(f"{name} is required")
 
 
 def to_response(result: ContextResult) -> pb.context.BuildContextResponse:
@@ -55,8 +51,8 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         self.settings = settings
 
     async def BuildContext(self, request: pb.context.BuildContextRequest, context: aio.ServicerContext) -> pb.context.BuildContextResponse:
-        _require(request.session_id, "session_id")
-        _require(request.message.strip(), "message")
+        require(request.session_id, "session_id")
+        require(request.message.strip(), "message")
         if not 0 <= request.token_budget <= MAX_BUDGET:
             raise InvalidArgument(f"token_budget must be between 0 and {MAX_BUDGET}")
         budget = request.token_budget or self.settings.default_token_budget
@@ -82,8 +78,8 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         return to_response(result)
 
     async def AppendTurn(self, request: pb.context.AppendTurnRequest, context: aio.ServicerContext) -> pb.context.AppendTurnResponse:
-        _require(request.session_id, "session_id")
-        _require(request.turn_id, "turn_id")
+        require(request.session_id, "session_id")
+        require(request.turn_id, "turn_id")
         if not request.user_text and not request.assistant_text:
             raise InvalidArgument("user_text or assistant_text is required")
         ts = (request.at_ms or int(time.time() * 1000)) / 1000
@@ -96,11 +92,11 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         return pb.context.AppendTurnResponse(appended=appended, turns_total=total)
 
     async def ClearContext(self, request: pb.context.ClearContextRequest, context: aio.ServicerContext) -> pb.context.ClearContextResponse:
-        _require(request.session_id, "session_id")
+        require(request.session_id, "session_id")
         return pb.context.ClearContextResponse(cleared_turns=await self.store.clear(request.session_id))
 
     async def GetProfile(self, request: pb.context.GetProfileRequest, context: aio.ServicerContext) -> pb.context.UserProfile:
-        _require(request.session_id, "session_id")
+        require(request.session_id, "session_id")
         index = await self.store.index(request.session_id)
         facts = [
             pb.context.ProfileFact(

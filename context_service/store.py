@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 from redis.asyncio import Redis
 
+from chat_common.redis_client import tagged
 from context_service.engine import ContextEngine, SessionIndex, Turn
 
 _APPEND = """
@@ -25,15 +26,15 @@ return redis.call('LLEN', KEYS[2])
 
 
 def _turns_key(session_id: str) -> str:
-    return f"ctx:{{{session_id}}}:turns"
+    return tagged("ctx", session_id, "turns")
 
 
 def _ids_key(session_id: str) -> str:
-    return f"ctx:{{{session_id}}}:ids"
+    return tagged("ctx", session_id, "ids")
 
 
 def _gen_key(session_id: str) -> str:
-    return f"ctx:{{{session_id}}}:gen"
+    return tagged("ctx", session_id, "gen")
 
 
 class TurnStore:

@@ -6,10 +6,8 @@ import asyncio
 import logging
 
 from chat_common.grpc.server import run_until_signal
-from chat_common.logs import setup_logging
-from chat_common.metrics import serve_metrics
+from chat_common.process import init_process
 from chat_common.redis_client import connect
-from chat_common.tracing import setup_tracing
 from inference_service.app import build_chain, serve, warm_up
 from inference_service.settings import InferenceSettings
 
@@ -18,9 +16,7 @@ log = logging.getLogger("inference_service")
 
 async def main() -> None:
     settings = InferenceSettings()
-    setup_logging("inference_service", settings.log_level, settings.log_format)
-    serve_metrics(settings.metrics_port)
-    setup_tracing("inference_service")
+    init_process("inference_service", settings)
     # Redis holds the shared provider cooldown; when it is down the chain fails open.
     redis = connect(settings.redis_url)
     chain = build_chain(settings, redis)

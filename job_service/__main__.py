@@ -8,9 +8,7 @@ import logging
 from chat_common import pb
 from chat_common.grpc.client import channel
 from chat_common.grpc.server import run_until_signal, start_server
-from chat_common.logs import setup_logging
-from chat_common.metrics import serve_metrics
-from chat_common.tracing import setup_tracing
+from chat_common.process import init_process
 from chat_common.redis_client import connect
 from job_service.queue import JobQueue
 from job_service.servicer import JobServicer
@@ -24,9 +22,7 @@ log = logging.getLogger("job_service")
 
 async def main() -> None:
     settings = JobSettings()
-    setup_logging("job_service", settings.log_level, settings.log_format)
-    serve_metrics(settings.metrics_port)
-    setup_tracing("job_service")
+    init_process("job_service", settings)
     redis = connect(settings.redis_url)
     store = JobStore(redis, ttl_s=settings.job_ttl_s)
     queue = JobQueue(redis)

@@ -1,5 +1,7 @@
 """Every Redis key the job service uses, in one place."""
 
+from chat_common.redis_client import tagged
+
 QUEUE = "jobs:queue"            # stream of job ids to process
 GROUP = "workers"               # consumer group of the queue
 DEAD_LETTER = "jobs:dead"       # stream of jobs that failed every attempt
@@ -7,20 +9,20 @@ ACTIVE = "jobs:active"          # zset: unfinished job id -> last progress (ms)
 
 
 def job(job_id: str) -> str:
-    return f"job:{{{job_id}}}"
+    return tagged("job", job_id)
 
 
 def events(job_id: str) -> str:
-    return f"job:{{{job_id}}}:events"
+    return tagged("job", job_id, "events")
 
 
 def wake_channel(job_id: str) -> str:
-    return f"job:{{{job_id}}}:wake"
+    return tagged("job", job_id, "wake")
 
 
 def history(session_id: str) -> str:
-    return f"session:{{{session_id}}}:jobs"
+    return tagged("session", session_id, "jobs")
 
 
 def idempotency(session_id: str, key: str) -> str:
-    return f"session:{{{session_id}}}:idem:{key}"
+    return tagged("session", session_id, f"idem:{key}")

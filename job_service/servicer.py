@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from grpc import aio
 
 from chat_common import pb
-from chat_common.errors import InvalidArgument
+from chat_common.errors import InvalidArgument, require
 from chat_common.metrics import JOBS_CREATED
 from job_service.store import TERMINAL, JobStore
 from job_service.wakeups import WakeHub
@@ -19,10 +19,6 @@ log = logging.getLogger("job_service.servicer")
 # A watcher re-reads the log this often even without a wake-up: pub/sub is at-most-once.
 REREAD_INTERVAL_S = 2.0
 
-
-def _require(value: str, name: str) -> None:
-    if not value:
-        raise InvalidArgument(f"{name} is required")
 
 
 class JobServicer(pb.jobs_grpc.JobServiceServicer):
@@ -39,23 +35,23 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
         return pb.jobs.CreateJobResponse(job=created.job, created=created.created)
 
     async def GetJob(self, request: pb.jobs.GetJobRequest, context: aio.ServicerContext) -> pb.jobs.Job:
-        _require(request.session_id, "session_id")
-        _require(request.job_id, "job_id")
+        require(request.session_id, "session_id")
+        require(request.job_id, "job_id")
         return await self.store.get(request.session_id, request.job_id)
 
     async def ListHistory(self, request: pb.jobs.ListHistoryRequest, context: aio.ServicerContext) -> pb.jobs.ListHistoryResponse:
-        _require(request.session_id, "session_id")
+        require(request.session_id, "session_id")
         return pb.jobs.ListHistoryResponse(jobs=await self.store.history(request.session_id))
 
     async def ClearSession(self, request: pb.jobs.ClearSessionRequest, context: aio.ServicerContext) -> pb.jobs.ClearSessionResponse:
-        _require(request.session_id, "session_id")
+        require(request.session_id, "session_id")
         cleared = await self.store.clear(request.session_id)
         await self.context.ClearContext(pb.context.ClearContextRequest(session_id=request.session_id))
         return pb.jobs.ClearSessionResponse(cleared=cleared)
 
     async def WatchJob(self, request: pb.jobs.WatchJobRequest, context: aio.ServicerContext) -> AsyncIterator[pb.jobs.JobEvent]:
-        _require(request.session_id, "session_id")
-        _require(request.job_id, "job_id")
+        require(request.session_id, "session_id")
+        require(request.job_id, "job_id")
         if request.after_seq < 0:
             raise InvalidArgument("after_seq must not be negative")
         await self.store.get(request.session_id, request.job_id)  # NOT_FOUND for others' jobs
