@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from chat_common import pb
 from chat_common.grpc.client import channel
 from chat_common.redis_client import connect
+from gateway.fanout import FeedHub
 from gateway.settings import GatewaySettings
 
 SERVICES = {
@@ -26,6 +27,7 @@ class Backends:
     channels: dict[str, aio.Channel]
     jobs: pb.jobs_grpc.JobServiceStub
     context: pb.context_grpc.ContextServiceStub
+    feeds: FeedHub
 
     @classmethod
     def open(cls, settings: GatewaySettings) -> Backends:
@@ -34,11 +36,13 @@ class Backends:
             "context_service": channel(settings.context_service_addr, settings.rpc_timeout_s),
             "inference_service": channel(settings.inference_service_addr, settings.rpc_timeout_s),
         }
+        jobs = pb.jobs_grpc.JobServiceStub(channels["job_service"])
         return cls(
             redis=connect(settings.redis_url),
             channels=channels,
-            jobs=pb.jobs_grpc.JobServiceStub(channels["job_service"]),
+            jobs=jobs,
             context=pb.context_grpc.ContextServiceStub(channels["context_service"]),
+            feeds=FeedHub(jobs),
         )
 
     async def close(self) -> None:

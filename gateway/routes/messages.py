@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from grpc import aio
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from chat_common import pb
 from gateway import deps
 from gateway.backends import Backends
 from gateway.errors import ApiError
+from gateway.fanout import FeedHub
 from gateway.schemas import ErrorOut, JobAccepted, JobEnvelope, MessageIn, event_out, job_out
 from gateway.sessions import session_id
 from gateway.settings import GatewaySettings
@@ -117,23 +117,17 @@ async def job_events(
         if not last_event_id.isdigit() or len(last_event_id) > 18:
             raise ApiError(400, "Last-Event-ID must be an event sequence number.")
         after_seq = max(after_seq, int(last_event_id))
-    watch = pb.jobs.WatchJobRequest(session_id=session, job_id=job_id, after_seq=after_seq)
     # Fail fast with a proper status (404) before the stream starts.
     await backends.jobs.GetJob(pb.jobs.GetJobRequest(session_id=session, job_id=job_id))
-    return EventSourceResponse(_stream(backends, watch), ping=int(settings.sse_ping_s))
+    return EventSourceResponse(_stream(backends.feeds, session, job_id, after_seq), ping=int(settings.sse_ping_s))
 
 
-async def _stream(backends: Backends, watch: pb.jobs.WatchJobRequest) -> AsyncIterator[ServerSentEvent]:
-    call = backends.jobs.WatchJob(watch)
-    try:
-        async for event in call:
+async def _stream(feeds: FeedHub, session: str, job_id: str, after_seq: int) -> AsyncIterator[ServerSentEvent]:
+    # A stream that ends before the terminal event makes the browser reconnect with Last-Event-ID.
+    async with feeds.feed(session, job_id) as feed:
+        async for event in feed.follow(after_seq):
             kind, data = event_out(event)
             yield ServerSentEvent(data=json.dumps(data), event=kind, id=str(event.seq))
-    except aio.AioRpcError as exc:
-        # Ending the stream is enough: the browser reconnects with Last-Event-ID.
-        log.info("event stream ended early: %s", exc.code().name)
-    finally:
-        call.cancel()
 
 
 @bench_router.post("/messages/_bench", status_code=202)

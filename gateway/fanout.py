@@ -1,0 +1,101 @@
+"""Shares one WatchJob stream per job among every SSE client of this gateway process.
+
+Without it, a thousand browsers watching one reply are a thousand gRPC streams, each event
+decoded a thousand times. Here the first reader of a (session, job) opens the stream; the
+events land once in an in-memory list (a job's log is small), and each reader walks that
+list from its own Last-Event-ID. The stream is cancelled when its last reader leaves. If it
+breaks, readers' SSE responses end and browsers reconnect with Last-Event-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from grpc import aio
+
+from chat_common import pb
+
+log = logging.getLogger("gateway.fanout")
+
+TERMINAL = (pb.common.JOB_STATUS_DONE, pb.common.JOB_STATUS_ERROR)
+
+
+class JobFeed:
+    def __init__(self) -> None:
+        self.events: list[pb.jobs.JobEvent] = []  # events[i].seq == i + 1
+        self.finished = False
+        self.readers = 0
+        self._changed = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def push(self, event: pb.jobs.JobEvent) -> None:
+        self.events.append(event)
+        self._wake()
+
+    def finish(self) -> None:
+        self.finished = True
+        self._wake()
+
+    def _wake(self) -> None:
+        # Swap in a fresh Event so readers that wait later are not woken by this change.
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def follow(self, after_seq: int) -> AsyncIterator[pb.jobs.JobEvent]:
+        position = after_seq
+        while True:
+            changed = self._changed
+            while position < len(self.events):
+                yield self.events[position]
+                position += 1
+            if self.finished:
+                return
+            await changed.wait()
+
+
+class FeedHub:
+    def __init__(self, jobs: pb.jobs_grpc.JobServiceStub) -> None:
+        self.jobs = jobs
+        self._feeds: dict[tuple[str, str], JobFeed] = {}
+
+    @contextlib.asynccontextmanager
+    async def feed(self, session_id: str, job_id: str) -> AsyncIterator[JobFeed]:
+        key = (session_id, job_id)
+        feed = self._feeds.get(key)
+        if feed is None or (feed.finished and not _ended(feed)):
+            feed = JobFeed()
+            feed.task = asyncio.create_task(self._pump(key, feed), name=f"feed-{job_id}")
+            self._feeds[key] = feed
+        feed.readers += 1
+        try:
+            yield feed
+        finally:
+            feed.readers -= 1
+            if feed.readers == 0:
+                if self._feeds.get(key) is feed:
+                    del self._feeds[key]
+                if feed.task is not None and not feed.task.done():
+                    feed.task.cancel()
+
+    async def _pump(self, key: tuple[str, str], feed: JobFeed) -> None:
+        session_id, job_id = key
+        call = self.jobs.WatchJob(pb.jobs.WatchJobRequest(session_id=session_id, job_id=job_id, after_seq=0))
+        try:
+            async for event in call:
+                feed.push(event)
+        except aio.AioRpcError as exc:
+            log.info("job stream ended early: %s", exc.code().name)
+        finally:
+            call.cancel()
+            feed.finish()
+            if self._feeds.get(key) is feed and not _ended(feed):
+                del self._feeds[key]  # broken: the next reader opens a fresh stream
+
+
+def _ended(feed: JobFeed) -> bool:
+    """True when the feed holds the job's terminal event (it is complete and reusable)."""
+    last = feed.events[-1] if feed.events else None
+    return last is not None and last.HasField("status") and last.status.status in TERMINAL
