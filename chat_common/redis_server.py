@@ -16,6 +16,8 @@ from pathlib import Path
 
 import redis
 
+from chat_common.children import child_preexec
+
 log = logging.getLogger("chat_common.redis_server")
 
 
@@ -62,7 +64,9 @@ class RedisServer:
             "--appendfsync", "everysec",
             "--logfile", str(self.data_dir / "redis.log"),
         ]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=child_preexec()  # noqa: PLW1509
+        )
         self._wait_ready(timeout)
         log.info("redis-server started on port %d (data in %s)", self.port, self.data_dir)
         return self

@@ -18,6 +18,8 @@ import time
 import grpc
 from grpc import aio
 from opentelemetry import propagate, trace
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat_common import pb
 from chat_common.logs import job_id_var, request_id_var
@@ -87,6 +89,10 @@ class Worker:
                     await self.process(entry)
             except asyncio.CancelledError:
                 raise
+            except (RedisConnectionError, RedisTimeoutError) as exc:
+                # Redis restarting: the job (if any) stays pending and is reclaimed later.
+                log.warning("redis unavailable (%s); retrying shortly", exc)
+                await asyncio.sleep(1.0)
             except Exception:  # noqa: BLE001 - a worker must outlive any one failure
                 log.exception("worker loop error; retrying shortly")
                 await asyncio.sleep(0.5)

@@ -15,6 +15,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from chat_common.children import child_preexec
 from chat_common.redis_server import RedisServer, free_port
 
 log = logging.getLogger("suite")
@@ -111,7 +112,9 @@ class Suite:
         if name in SERVICES:
             self.metrics_ports.setdefault(name, free_port())
             env["METRICS_PORT"] = str(self.metrics_ports[name])
-        self.processes[name] = subprocess.Popen([sys.executable, "-m", name], cwd=ROOT, env=env, stdout=out, stderr=out)
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", name], cwd=ROOT, env=env, stdout=out, stderr=out, preexec_fn=child_preexec()  # noqa: PLW1509
+        )
 
     def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
@@ -164,14 +167,16 @@ class Suite:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        for name in reversed(START_ORDER):
+        """Stops the parts in reverse dependency order, each drained before the next; Redis last."""
+        for name in ("gateway", "job_service", "inference_service", "context_service"):
             process = self.processes.get(name)
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
+            if process is None or process.poll() is not None:
+                continue
+            process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in time; killing it", name)
                 process.kill()
                 process.wait()
         if self.redis is not None:
