@@ -22,7 +22,13 @@ _CUTOFF = re.compile(r"\s+(?:and|but|because|since|so|when|while|which|who|thoug
 _PRONOUNS = {"it", "that", "this", "you", "them", "him", "her", "those", "these", "what", "how",
              "when", "the idea", "hearing", "seeing", "that idea", "to hear", "to see", "your"}
 _NOT_NAMES = {"Not", "So", "Just", "Really", "Very", "Sorry", "Here", "There", "Fine", "Good",
-              "Glad", "Happy", "Sure", "Back", "Still", "Also", "Going", "Doing", "Okay", "Ok"}
+              "Glad", "Happy", "Sure", "Back", "Still", "Also", "Going", "Doing", "Okay", "Ok",
+              # "I'm Italian" states a nationality, not a name
+              "American", "British", "English", "Scottish", "Irish", "Welsh", "Canadian", "Mexican",
+              "French", "German", "Italian", "Spanish", "Portuguese", "Dutch", "Swedish", "Danish",
+              "Norwegian", "Finnish", "Polish", "Russian", "Ukrainian", "Greek", "Turkish", "Chinese",
+              "Japanese", "Korean", "Indian", "Pakistani", "Brazilian", "Argentinian", "Australian",
+              "African", "European", "Asian", "Jewish", "Muslim", "Christian", "Catholic", "Buddhist", "Hindu"}
 _OCCUPATIONS = set("""accountant actor actress analyst architect artist assistant attorney author
 baker banker barista bartender biologist builder carpenter cashier chef chemist cleaner coach
 consultant cook counselor counsellor dancer dentist designer developer director doctor driver
@@ -63,11 +69,18 @@ def _clean(v: str, max_words: int = 6) -> str | None:
 
 _CAP = r"(?P<v>[A-Z][\w'\-]+(?:\s+(?:[A-Z][\w'\-]+|(?:de|da|del|von|van|la|le)\b)){0,3})(?![\w'])"
 _I = r"\bi(?:'m| am)"
+# "a (primary school) teacher": an occupation noun with up to two words before it
+_OCC = r"an?\s+(?:[a-z\-]+\s+){0,2}?(?:" + "|".join(sorted(_OCCUPATIONS, key=len, reverse=True)) + r")s?"
 
 # (key, compiled pattern, confidence, value kind) -- "free" values are cut at clause ends
 _RULES: list[tuple[str, re.Pattern, float, str]] = [
     ("name", re.compile(r"(?i:\bmy name(?:'s| is)|\bcall me|\bi'?m called)\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"), 0.95, "cap"),
     ("name", re.compile(r"(?i:\b(?:hi|hello|hey)[,!]?\s+(?:i'm|i am|this is))\s+(?P<v>[A-Z][a-z]+)\b"), 0.7, "cap"),
+    # "I am Noor, ...", "I'm Sam and ...": a capitalised word right after "I am" that ends the clause
+    ("name", re.compile(r"(?:\bI|^i)(?:'m| am)\s+(?P<v>[A-Z][a-z]+)(?=\s*(?:[,.!;]|$|\s+(?:and|from|here)\b|\s+[-–—]))"), 0.75, "cap"),
+    ("occupation", re.compile(r"(?i:\bi(?:'m| am)\s+)[A-Z][a-z]+,\s+(?i:an?\s+)(?P<v>[\w\- ]+)"), 0.75, "job"),
+    ("location", re.compile(r"(?i:\bi(?:'m| am)\b[^.!?]*?\b" + _OCC + r"\s+(?:living\s+|based\s+|working\s+)?in)\s+" + _CAP), 0.75, "cap"),
+    ("hometown", re.compile(r"(?i:\bi(?:'m| am)\b[^.!?]*?\b" + _OCC + r"\s+from)\s+" + _CAP), 0.7, "cap"),
     ("location", re.compile(r"(?i:\bi(?:'ve| have)?\s+(?:just\s+|recently\s+|finally\s+)?(?:moved|relocated)\s+(?:back\s+)?to)\s+" + _CAP), 0.9, "cap"),
     ("location", re.compile(r"(?i:\bi\s+(?:currently\s+|now\s+|still\s+)?live|\bi'?m\s+(?:currently\s+|now\s+)?(?:living|based|staying))\s+(?i:in)\s+" + _CAP), 0.9, "cap"),
     ("hometown", re.compile(r"(?i:\bi(?:'m| am)\s+(?:originally\s+)?from|\bi\s+grew\s+up\s+in|\bi\s+was\s+born\s+in)\s+" + _CAP), 0.8, "cap"),
@@ -85,7 +98,7 @@ _RULES: list[tuple[str, re.Pattern, float, str]] = [
     ("diet", re.compile(r"(?i:\bi(?:'m| am)\s+(?:a\s+)?(?P<v>vegetarian|vegan|pescatarian|lactose[- ]intolerant|gluten[- ]free|diabetic|celiac|coeliac|keto|halal|kosher))"), 0.9, "free"),
     ("constraints", re.compile(r"(?i:\bi\s+(?:can'?t|cannot|can\s+not|don'?t|do\s+not|never))\s+(?P<v>(?:eat|drink|drive|walk|run|travel|fly|afford|work|use|have|take|handle|swim|lift|stay|go)\b[^.!?]*)"), 0.75, "constraint"),
     ("pets", re.compile(r"(?i:\bmy\s+(?P<rel>dog|cat|puppy|kitten|horse|parrot|rabbit|bunny|hamster|turtle|fish|pet))(?:,?\s+(?:named\s+|called\s+)?(?P<v>[A-Z][a-z]+))"), 0.85, "pet"),
-    ("people", re.compile(r"(?i:\bmy\s+(?:(?:best|close|old)\s+)?(?P<rel>wife|husband|partner|son|daughter|mom|mother|dad|father|brother|sister|friend|boyfriend|girlfriend|fianc[eé]e?|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|boss|colleague|coworker|co-worker|roommate|niece|nephew|grandson|granddaughter|stepson|stepdaughter|kids|children|twins))(?:,?\s+(?:named\s+|called\s+)?(?P<v>[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?))?"), 0.85, "person"),
+    ("people", re.compile(r"(?i:\bmy\s+(?:(?:best|close|old)\s+)?(?P<rel>wife|husband|partner|son|daughter|mom|mother|dad|father|brother|sister|friend|boyfriend|girlfriend|fianc[eé]e?|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|boss|colleague|coworker|co-worker|roommate|niece|nephew|grandson|granddaughter|stepson|stepdaughter|kids|children|twins))(?:(?:'s\s+name\s+is|,?\s+(?:named|called|is\s+(?:called|named)))?,?\s+(?P<v>[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?))?"), 0.85, "person"),
 ]
 
 

@@ -1,3 +1,5 @@
+import pytest
+
 from context_service.engine import Profile, Turn, extract_facts
 
 
@@ -74,3 +76,23 @@ def test_profile_roundtrip():
     q = Profile.from_dict(p.to_dict())
     assert q.get("location") == "Oslo" and q.values("likes") == ["chess"]
     assert q.render_lines() == p.render_lines()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi! I am Noor, a teacher in Oslo.", {("name", "Noor"), ("occupation", "teacher"), ("location", "Oslo")}),
+        ("I'm Sam and I work as a nurse.", {("name", "Sam"), ("occupation", "nurse")}),
+        ("I am a software engineer from Berlin.", {("occupation", "software engineer"), ("hometown", "Berlin")}),
+        ("My wife is called Mia.", {("people", "wife: Mia")}),
+        ("My sister's name is Lena.", {("people", "sister: Lena")}),
+    ],
+)
+def test_everyday_introductions(text: str, expected: set[tuple[str, str]]) -> None:
+    assert {(f.key, f.value) for f in extract_facts(text, "t1", 0.0)} == expected
+
+
+@pytest.mark.parametrize("text", ["I'm Italian and proud of it.", "I am happy to help.", "I'm in a meeting.", "I am interested in Python."])
+def test_states_and_nationalities_are_not_names_or_places(text: str) -> None:
+    keys = {f.key for f in extract_facts(text, "t1", 0.0)}
+    assert not keys & {"name", "location"}
