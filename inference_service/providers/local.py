@@ -117,10 +117,13 @@ class LocalProvider:
     name = "local"
     is_fallback = False
 
-    def __init__(self, model_path: str = "", n_ctx: int = 2048, threads: int = 0) -> None:
+    def __init__(self, model_path: str = "", n_ctx: int = 2048, threads: int = 0, repeat_penalty: float = 1.1) -> None:
         self.model_path = model_path or default_model_path()
         self.n_ctx = n_ctx
         self.threads = threads
+        # Small models loop ("the capital is Oslo, the capital is Oslo, ..."); llama.cpp's CLI
+        # default of 1.1 curbs it, while llama-cpp-python's chat API defaults to 1.0.
+        self.repeat_penalty = repeat_penalty
 
     def available(self) -> bool:
         return bool(self.model_path) and os.path.isfile(self.model_path)
@@ -153,7 +156,9 @@ class LocalProvider:
                     return
                 messages, max_tokens, prompt_tokens = model.fit(_messages(prompt), prompt.max_output_tokens)
                 put("prompt_tokens", prompt_tokens)
-                chunks = model.llm.create_chat_completion(messages, stream=True, max_tokens=max_tokens)
+                chunks = model.llm.create_chat_completion(
+                    messages, stream=True, max_tokens=max_tokens, repeat_penalty=self.repeat_penalty
+                )
                 finish = None
                 try:
                     for chunk in chunks:
