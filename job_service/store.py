@@ -153,10 +153,16 @@ class JobStore:
         return job
 
     async def load(self, job_id: str) -> pb.jobs.Job | None:
+        return (await self.load_traced(job_id))[0]
+
+    async def load_traced(self, job_id: str) -> tuple[pb.jobs.Job | None, dict[str, str]]:
+        """The job and the trace context of the request that created it, in one read."""
         if not job_id:
-            return None
+            return None, {}
         data = await self.redis.hgetall(keys.job(job_id))
-        return _job_from_hash(data) if data else None
+        if not data:
+            return None, {}
+        return _job_from_hash(data), dict(json.loads(data["trace"])) if data.get("trace") else {}
 
     async def history(self, session_id: str) -> list[pb.jobs.Job]:
         ids = await self.redis.lrange(keys.history(session_id), 0, -1)
@@ -225,10 +231,6 @@ class JobStore:
     async def touch(self, job_id: str) -> None:
         """Records progress so the reaper leaves the job alone."""
         await self.redis.zadd(keys.ACTIVE, {job_id: now_ms()}, xx=True)
-
-    async def trace_carrier(self, job_id: str) -> dict[str, str]:
-        raw = await self.redis.hget(keys.job(job_id), "trace")
-        return dict(json.loads(raw)) if raw else {}
 
     async def forget_active(self, job_id: str) -> None:
         await self.redis.zrem(keys.ACTIVE, job_id)

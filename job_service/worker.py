@@ -98,13 +98,13 @@ class Worker:
                 await asyncio.sleep(0.5)
 
     async def process(self, entry: Entry) -> None:
-        parent = propagate.extract(await self.store.trace_carrier(entry.job_id))
-        with tracer.start_as_current_span("process job", context=parent, attributes={"job.id": entry.job_id}):
-            await self._process(entry)
-
-    async def _process(self, entry: Entry) -> None:
         job_id_var.set(entry.job_id)
-        job = await self.store.load(entry.job_id)
+        job, carrier = await self.store.load_traced(entry.job_id)
+        parent = propagate.extract(carrier)
+        with tracer.start_as_current_span("process job", context=parent, attributes={"job.id": entry.job_id}):
+            await self._process(entry, job)
+
+    async def _process(self, entry: Entry, job: pb.jobs.Job | None) -> None:
         if job is None or job.status in TERMINAL:
             await self.queue.ack(entry)  # redelivery of a finished job: nothing to do
             return
@@ -119,7 +119,8 @@ class Worker:
             await self.queue.ack(entry)
             return
 
-        had_output = await self._had_output(job.id)
+        # Only a retried job can have streamed text already.
+        had_output = attempt > 1 and await self._had_output(job.id)
         await self.store.set_processing(job.id, attempt)
         job.attempts = attempt
         if had_output:
