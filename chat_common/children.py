@@ -1,8 +1,13 @@
 """How the suite launcher starts child processes (Redis, the services).
 
-Each child gets its own session, so a Ctrl-C in the terminal reaches only the launcher, which
-then stops the children in dependency order (Redis last). On Linux each child also asks the
-kernel for SIGTERM when its launcher dies, so a crashed launcher leaves no orphans.
+Each child gets its own session (`start_new_session=True`), so a Ctrl-C in the terminal
+reaches only the launcher, which stops the children in dependency order (Redis last). On
+Linux each child also asks the kernel for SIGTERM when its launcher dies, so a crashed
+launcher leaves no orphans.
+
+The parent-death signal is set by this module run as an exec wrapper
+(`python -m chat_common.children PARENT_PID CMD...`), not by a `preexec_fn`: a `preexec_fn`
+forces a plain fork() of a process that may run gRPC threads, and gRPC aborts such a child.
 """
 
 from __future__ import annotations
@@ -10,27 +15,29 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import shutil
 import signal
 import sys
-from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1
 
 
-def _set_parent_death_signal() -> None:
+def wrap(command: list[str]) -> list[str]:
+    """`command`, run so that it gets SIGTERM if this process dies."""
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-m", "chat_common.children", str(os.getpid()), *command]
+
+
+def _exec(parent_pid: int, command: list[str]) -> None:
     libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if libc_name:
+        ctypes.CDLL(libc_name, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the launcher died before the signal was armed
+        sys.exit(1)
+    program = shutil.which(command[0]) or command[0]
+    os.execv(program, command)  # the death signal survives exec
 
 
-def _prepare_child() -> None:
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        _set_parent_death_signal()
-
-
-def child_preexec() -> Callable[[], None]:
-    """The `preexec_fn` for subprocess.Popen of a supervised child."""
-    return _prepare_child
+if __name__ == "__main__":
+    _exec(int(sys.argv[1]), sys.argv[2:])

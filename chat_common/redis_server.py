@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 
-from chat_common.children import child_preexec
+from chat_common.children import wrap
 
 log = logging.getLogger("chat_common.redis_server")
 
@@ -65,7 +65,7 @@ class RedisServer:
             "--logfile", str(self.data_dir / "redis.log"),
         ]
         self.process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=child_preexec()  # noqa: PLW1509
+            wrap(args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         self._wait_ready(timeout)
         log.info("redis-server started on port %d (data in %s)", self.port, self.data_dir)

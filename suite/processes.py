@@ -15,7 +15,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from chat_common.children import child_preexec
+from chat_common.children import wrap
 from chat_common.redis_server import RedisServer, free_port
 
 log = logging.getLogger("suite")
@@ -113,7 +113,7 @@ class Suite:
             self.metrics_ports.setdefault(name, free_port())
             env["METRICS_PORT"] = str(self.metrics_ports[name])
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", name], cwd=ROOT, env=env, stdout=out, stderr=out, preexec_fn=child_preexec()  # noqa: PLW1509
+            wrap([sys.executable, "-m", name]), cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
         )
 
     def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
