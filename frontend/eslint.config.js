@@ -26,6 +26,11 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
   },
   {
+    // Browser tests: Node code whose waitForFunction callbacks run in the page.
+    files: ['e2e/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
     files: ['vite.config.ts'],
     languageOptions: { globals: { ...globals.node } },
   },

@@ -1,13 +1,19 @@
-"""Fixtures every test layer shares: a real redis-server of the test's own on a free port."""
+"""Fixtures every test layer shares: real redis-servers of the tests' own, and a gateway client.
+
+A package that runs the suite defines its own `suite` fixture (its settings differ); `client`
+then talks to that package's gateway.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from chat_common.redis_server import RedisServer
+from suite.processes import Suite
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +41,10 @@ def fresh_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def client(suite: Suite) -> Iterator[httpx.Client]:
+    """A browser-like client: it keeps the session cookie the gateway issues."""
+    with httpx.Client(base_url=suite.base_url, timeout=30) as c:
+        yield c

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from suite.processes import Suite
@@ -15,10 +14,3 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     running = Suite(data_dir=tmp_path_factory.mktemp("suite"), env={"PROVIDERS": "fallback"}).start()
     yield running
     running.stop()
-
-
-@pytest.fixture
-def client(suite: Suite) -> Iterator[httpx.Client]:
-    """A browser-like client: it keeps the session cookie the gateway issues."""
-    with httpx.Client(base_url=suite.base_url, timeout=30) as c:
-        yield c

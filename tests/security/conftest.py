@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from suite.processes import Suite
@@ -32,10 +31,3 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     running = start_suite(tmp_path_factory.mktemp("security-suite"), **UNTHROTTLED)
     yield running
     running.stop()
-
-
-@pytest.fixture
-def client(suite: Suite) -> Iterator[httpx.Client]:
-    """A browser-like client: it keeps the session cookie the gateway issues."""
-    with httpx.Client(base_url=suite.base_url, timeout=30) as c:
-        yield c

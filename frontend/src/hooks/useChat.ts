@@ -167,23 +167,31 @@ export function useChat({ config, onReplyDone, streamFactory = defaultStreamFact
     };
   }, [applyHistory]);
 
+  // The server took the message or file: follow its job (an idempotent replay may already be done).
+  const accepted = useCallback(
+    (localId: string, res: { job?: Job; job_id: string }) => {
+      const job = res.job ?? ({ id: res.job_id, status: 'pending' } as Job);
+      dispatch({ type: 'submitted', localId, job });
+      startStream(localId, job);
+      if (job.status === 'done') onReplyDoneRef.current?.(job);
+    },
+    [startStream],
+  );
+
   const submitMessage = useCallback(
     async (localId: string, text: string, key: string) => {
       const myEpoch = epoch.current;
       try {
         const res = await api.postMessage(text, key);
         if (myEpoch !== epoch.current) return;
-        const job = res.job ?? ({ id: res.job_id, status: 'pending' } as Job);
-        dispatch({ type: 'submitted', localId, job });
-        startStream(localId, job);
-        if (job.status === 'done') onReplyDoneRef.current?.(job);
+        accepted(localId, res);
       } catch (err) {
         if (myEpoch !== epoch.current) return;
         const network = err instanceof ApiError && err.isNetworkError;
         dispatch({ type: 'submitFailed', localId, message: errorMessage(err), network });
       }
     },
-    [startStream],
+    [accepted],
   );
 
   const submitFile = useCallback(
@@ -198,10 +206,7 @@ export function useChat({ config, onReplyDone, streamFactory = defaultStreamFact
           onProgress: (fraction) => dispatch({ type: 'uploadProgress', localId, fraction }),
         });
         if (myEpoch !== epoch.current) return;
-        const job = res.job ?? ({ id: res.job_id, status: 'pending' } as Job);
-        dispatch({ type: 'submitted', localId, job });
-        startStream(localId, job);
-        if (job.status === 'done') onReplyDoneRef.current?.(job);
+        accepted(localId, res);
       } catch (err) {
         if (isAbort(err) || myEpoch !== epoch.current) return;
         if (err instanceof ApiError && !err.isNetworkError && err.status !== 429 && err.status !== 503) {
@@ -216,7 +221,7 @@ export function useChat({ config, onReplyDone, streamFactory = defaultStreamFact
         if (uploads.current.get(localId) === controller) uploads.current.delete(localId);
       }
     },
-    [startStream],
+    [accepted],
   );
 
   const sendMessage = useCallback(
