@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import aiohttp
 
 from suite.processes import Suite
 
@@ -17,6 +21,25 @@ NO_RATE_LIMITS = {
     "RATE_LIMIT_READS_PER_SESSION": "0",
     "RATE_LIMIT_READS_PER_IP": "0",
 }
+
+
+def http_client(base_url: str, connections: int, timeout_s: float = 60) -> aiohttp.ClientSession:
+    """The load generators' HTTP client: aiohttp, whose C parser leaves more of the shared
+    CPU to the suite being measured than a pure-Python client would."""
+    return aiohttp.ClientSession(
+        base_url=base_url,
+        connector=aiohttp.TCPConnector(limit=connections),
+        timeout=aiohttp.ClientTimeout(total=timeout_s),
+    )
+
+
+async def sse_data(client: aiohttp.ClientSession, path: str, headers: dict[str, str]) -> AsyncIterator[dict[str, object]]:
+    """The JSON `data:` of each Server-Sent Event of `path`, as it arrives."""
+    async with client.get(path, headers=headers) as response:
+        response.raise_for_status()
+        async for line in response.content:
+            if line.startswith(b"data:"):
+                yield json.loads(line[5:])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -44,6 +67,30 @@ def suite_memory(suite: Suite) -> dict[str, float]:
     if suite.redis is not None and suite.redis.process is not None:
         memory["redis"] = rss_mb(suite.redis.process.pid)
     return memory
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def suite_pids(suite: Suite) -> dict[str, int]:
+    pids = {name: p.pid for name, p in suite.processes.items() if p.poll() is None}
+    if suite.redis is not None and suite.redis.process is not None:
+        pids["redis"] = suite.redis.process.pid
+    pids["load generator"] = os.getpid()
+    return pids
+
+
+def suite_cpu(suite: Suite) -> dict[str, float]:
+    """CPU seconds used so far by each process of the suite, and by this benchmark itself."""
+    return {name: cpu_seconds(pid) for name, pid in suite_pids(suite).items()}
+
+
+def cpu_per_item_ms(before: dict[str, float], after: dict[str, float], items: int) -> str:
+    parts = [f"{name} {(after[name] - before.get(name, 0.0)) * 1000 / items:.2f}" for name in after]
+    return ", ".join(parts)
 
 
 def machine() -> str:

@@ -11,51 +11,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import resource
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import aiohttp
 
-from bench.common import NO_RATE_LIMITS, machine, suite_memory, summary_ms
+from bench.common import NO_RATE_LIMITS, http_client, machine, sse_data, suite_memory, summary_ms
 from suite.processes import Suite
 
 REPLY = " ".join(f"word{n}" for n in range(60))
 
 
-async def reader(client: httpx.AsyncClient, job_id: str, session: str, delays: list[float], ready: asyncio.Event) -> int:
+async def reader(client: aiohttp.ClientSession, job_id: str, session: str, delays: list[float]) -> int:
     received = 0
-    async with client.stream("GET", f"/messages/{job_id}/events", headers={"X-Session-Id": session}) as stream:
-        ready.set()
-        async for line in stream.aiter_lines():
-            if not line.startswith("data:"):
-                continue
-            data = json.loads(line[5:])
-            if data.get("at_ms"):
-                delays.append(time.time() - data["at_ms"] / 1000)
-            received += 1
-            if data.get("status") in ("done", "error"):
-                return received
+    async for data in sse_data(client, f"/messages/{job_id}/events", {"X-Session-Id": session}):
+        at_ms = data.get("at_ms")
+        if isinstance(at_ms, int) and at_ms:
+            delays.append(time.time() - at_ms / 1000)
+        received += 1
+        if data.get("status") in ("done", "error"):
+            return received
     return received
 
 
 async def run(base_url: str, clients: int, jobs: int) -> tuple[list[float], int, float]:
-    limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=clients + 10)
     delays: list[float] = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+    async with http_client(base_url, connections=clients + 10, timeout_s=120) as client:
         session = "fanout-session-0001"
         job_ids = []
         for n in range(jobs):
-            response = await client.post("/messages", json={"text": f"fan-out {n}"}, headers={"X-Session-Id": session})
-            response.raise_for_status()
-            job_ids.append(response.json()["job_id"])
-        readies = [asyncio.Event() for _ in range(clients)]
+            async with client.post("/messages", json={"text": f"fan-out {n}"}, headers={"X-Session-Id": session}) as response:
+                response.raise_for_status()
+                job_ids.append((await response.json())["job_id"])
         started = time.perf_counter()
-        tasks = [
-            asyncio.create_task(reader(client, job_ids[i % jobs], session, delays, readies[i])) for i in range(clients)
-        ]
+        tasks = [asyncio.create_task(reader(client, job_ids[i % jobs], session, delays)) for i in range(clients)]
         counts = await asyncio.gather(*tasks)
         wall = time.perf_counter() - started
     return delays, sum(counts), wall

@@ -1,9 +1,16 @@
 """Pipeline overhead: latency from POST /messages to the DONE event, and jobs/s.
 
-    python -m bench.pipeline [--jobs 600] [--concurrency 32]
+    python -m bench.pipeline [--jobs 1000] [--concurrency 32] [--rates 50,100,150]
 
 Runs the whole suite as real processes with the instant benchmark provider, so what is
 measured is the suite itself: gateway, gRPC hops, Redis queue and event log, context build.
+
+Two loads, one after the other on the same suite:
+- closed loop: `--concurrency` clients, each submitting its next job when the last is DONE.
+  This gives the capacity (jobs/s). Its latency is mostly queueing: by Little's law it is
+  about concurrency / throughput.
+- open loop, once per rate in `--rates`: jobs arrive on a fixed schedule (each its own client,
+  spread over `--concurrency` sessions), so the latency is that of a suite not yet saturated.
 """
 
 from __future__ import annotations
@@ -15,56 +22,93 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
+import aiohttp
 
-from bench.common import NO_RATE_LIMITS, machine, percentile, suite_memory, summary_ms
+from bench.common import (
+    NO_RATE_LIMITS,
+    cpu_per_item_ms,
+    http_client,
+    machine,
+    sse_data,
+    suite_cpu,
+    suite_memory,
+    summary_ms,
+)
 from suite.processes import Suite
 
 
-async def one_job(client: httpx.AsyncClient, session: str) -> float:
+async def one_job(client: aiohttp.ClientSession, session: str) -> float:
     started = time.perf_counter()
-    response = await client.post("/messages", json={"text": "benchmark message"}, headers={"X-Session-Id": session})
-    response.raise_for_status()
-    job_id = response.json()["job_id"]
-    async with client.stream("GET", f"/messages/{job_id}/events", headers={"X-Session-Id": session}) as stream:
-        async for line in stream.aiter_lines():
-            if line.startswith("data:") and '"status": "done"' in line:
-                return time.perf_counter() - started
-            if line.startswith("data:") and '"status": "error"' in line:
-                raise RuntimeError(line)
+    headers = {"X-Session-Id": session}
+    async with client.post("/messages", json={"text": "benchmark message"}, headers=headers) as response:
+        response.raise_for_status()
+        job_id = (await response.json())["job_id"]
+    async for data in sse_data(client, f"/messages/{job_id}/events", headers):
+        if data.get("status") == "done":
+            return time.perf_counter() - started
+        if data.get("status") == "error":
+            raise RuntimeError(data)
     raise RuntimeError("stream ended before DONE")
 
 
-async def run(base_url: str, jobs: int, concurrency: int) -> tuple[list[float], float]:
+async def closed_loop(client: aiohttp.ClientSession, jobs: int, concurrency: int) -> tuple[list[float], float]:
     latencies: list[float] = []
-    queue: asyncio.Queue[int] = asyncio.Queue()
+    left = [jobs]
+
+    async def submitter(index: int) -> None:
+        session = f"bench-{index}-{uuid.uuid4().hex[:8]}"
+        while left[0] > 0:
+            left[0] -= 1
+            latencies.append(await one_job(client, session))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(submitter(i) for i in range(concurrency)))
+    return latencies, time.perf_counter() - started
+
+
+async def open_loop(client: aiohttp.ClientSession, jobs: int, sessions: int, rate: float) -> tuple[list[float], float]:
+    names = [f"paced-{i}-{uuid.uuid4().hex[:8]}" for i in range(sessions)]
+    tasks = []
+    started = time.perf_counter()
     for n in range(jobs):
-        queue.put_nowait(n)
-    limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
-    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        delay = started + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one_job(client, names[n % sessions])))
+    latencies = list(await asyncio.gather(*tasks))
+    return latencies, time.perf_counter() - started
 
-        async def worker(index: int) -> None:
-            session = f"bench-{index}-{uuid.uuid4().hex[:8]}"
-            while True:
-                try:
-                    queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                latencies.append(await one_job(client, session))
 
+async def run(suite: Suite, jobs: int, concurrency: int, rates: list[float]) -> list[str]:
+    lines = []
+    async with http_client(suite.base_url, connections=1000) as client:
         await asyncio.gather(*(one_job(client, "warmup-" + uuid.uuid4().hex) for _ in range(concurrency)))
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(i) for i in range(concurrency)))
-        wall = time.perf_counter() - started
-    return latencies, wall
+        cpu_before = suite_cpu(suite)
+        latencies, wall = await closed_loop(client, jobs, concurrency)
+        cpu = cpu_per_item_ms(cpu_before, suite_cpu(suite), jobs)
+        lines += [
+            f"closed loop, {concurrency} concurrent clients: {jobs / wall:.1f} jobs/s over {wall:.1f} s",
+            f"  submit -> DONE event: {summary_ms(latencies)}",
+            f"  CPU ms per job: {cpu}",
+        ]
+        for rate in rates:
+            paced = min(jobs, max(100, int(rate * 5)))
+            latencies, wall = await open_loop(client, paced, concurrency, rate)
+            lines += [
+                f"open loop at {rate:.0f} jobs/s offered ({paced} jobs, {paced / wall:.1f} jobs/s done):",
+                f"  submit -> DONE event: {summary_ms(latencies)}",
+            ]
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=600)
+    parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rates", default="50,100,150", help="open-loop arrival rates in jobs/s; empty for none")
     parser.add_argument("--job-workers", type=int, default=32, help="JOB_WORKERS of the job service")
     args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         suite = Suite(
             data_dir=Path(tmp),
@@ -76,16 +120,15 @@ def main() -> None:
             },
         ).start()
         try:
-            latencies, wall = asyncio.run(run(suite.base_url, args.jobs, args.concurrency))
+            lines = asyncio.run(run(suite, args.jobs, args.concurrency, rates))
             memory = suite_memory(suite)
         finally:
             suite.stop()
     print(f"machine: {machine()}")
-    print(f"pipeline: {args.jobs} jobs, {args.concurrency} concurrent clients, JOB_WORKERS={args.job_workers}, instant provider")
-    print(f"submit -> DONE event: {summary_ms(latencies)}")
-    print(f"throughput: {args.jobs / wall:.1f} jobs/s over {wall:.1f} s")
+    print(f"pipeline: instant provider, JOB_WORKERS={args.job_workers}")
+    for line in lines:
+        print(line)
     print("RSS after load: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
-    print(f"p50_ms={percentile(latencies, 50) * 1000:.2f} p99_ms={percentile(latencies, 99) * 1000:.2f}")
 
 
 if __name__ == "__main__":
