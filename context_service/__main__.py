@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from chat_common import pb
 from chat_common.grpc.server import run_until_signal, start_server
-from chat_common.process import init_process
+from chat_common.process import init_process, run_service
 from chat_common.redis_client import connect
 from context_service.engine import ContextEngine, get_tokenizer
 from context_service.servicer import ContextServicer
@@ -36,4 +35,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_service(main())

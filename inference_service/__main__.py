@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from chat_common.grpc.server import run_until_signal
-from chat_common.process import init_process
+from chat_common.process import init_process, run_service
 from chat_common.redis_client import connect
 from inference_service.app import build_chain, serve, warm_up
 from inference_service.settings import InferenceSettings
@@ -32,4 +31,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_service(main())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from chat_common import pb
 from chat_common.grpc.client import channel
 from chat_common.grpc.server import run_until_signal, start_server
-from chat_common.process import init_process
+from chat_common.process import init_process, run_service
 from chat_common.redis_client import connect
 from job_service.queue import JobQueue
 from job_service.servicer import JobServicer
@@ -55,4 +54,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_service(main())
