@@ -54,20 +54,21 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
         require(request.job_id, "job_id")
         if request.after_seq < 0:
             raise InvalidArgument("after_seq must not be negative")
-        await self.store.get(request.session_id, request.job_id)  # NOT_FOUND for others' jobs
         seq = request.after_seq
         # Register for wake-ups before reading the log, so nothing falls between the two.
         async with self.hub.waiter(request.job_id) as wake:
+            events = await self.store.get_with_events(request.session_id, request.job_id, seq)  # NOT_FOUND for others' jobs
             while True:
-                wake.clear()
-                for event in await self.store.events_after(request.job_id, seq):
+                for event in events:
                     yield event
                     seq = event.seq
                     if event.HasField("status") and event.status.status in TERMINAL:
                         return
-                if await self.store.load(request.job_id) is None:
-                    return  # cleared while watched
                 try:
-                    await asyncio.wait_for(wake.wait(), timeout=REREAD_INTERVAL_S)
+                    async with asyncio.timeout(REREAD_INTERVAL_S):
+                        await wake.wait()
                 except TimeoutError:
-                    pass
+                    if not await self.store.exists(request.job_id):
+                        return  # cleared or expired while watched
+                wake.clear()
+                events = await self.store.events_after(request.job_id, seq)

@@ -47,19 +47,45 @@ return {1, ARGV[1]}
 """
 
 _APPEND = """
--- KEYS: job, events, active. ARGV: job_id, now, event, channel, terminal, field/value...
+-- KEYS: job, events, active, queue.
+-- ARGV: job_id, now, event, channel, terminal, ttl_s, queue entry, group, field/value...
+-- A queue entry given is acknowledged and deleted in the same step, whatever the job's state.
+if ARGV[7] ~= '' then
+  redis.call('XACK', KEYS[4], ARGV[8], ARGV[7])
+  redis.call('XDEL', KEYS[4], ARGV[7])
+end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return -1 end
 if status == '3' or status == '4' then return 0 end
-if #ARGV > 5 then redis.call('HSET', KEYS[1], 'updated_ms', ARGV[2], unpack(ARGV, 6)) end
+if #ARGV > 8 then redis.call('HSET', KEYS[1], 'updated_ms', ARGV[2], unpack(ARGV, 9)) end
 local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
 if ARGV[5] == '1' then
   redis.call('ZREM', KEYS[3], ARGV[1])
+  if tonumber(ARGV[6]) > 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[6])
+    redis.call('EXPIRE', KEYS[2], ARGV[6])
+  end
 else
   redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 end
 redis.call('PUBLISH', ARGV[4], seq)
 return seq
+"""
+
+_BEGIN = """
+-- KEYS: job, events, active. ARGV: job_id, now, processing event, channel, max_attempts.
+-- Returns the job as it was. Marks it PROCESSING (attempts + 1) unless it has ended or
+-- has no attempt left; the caller tells which from the returned fields.
+local data = redis.call('HGETALL', KEYS[1])
+if #data == 0 then return data end
+local status = redis.call('HGET', KEYS[1], 'status')
+local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
+if status == '3' or status == '4' or attempts + 1 > tonumber(ARGV[5]) then return data end
+redis.call('HSET', KEYS[1], 'status', '2', 'attempts', attempts + 1, 'updated_ms', ARGV[2])
+local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('PUBLISH', ARGV[4], seq)
+return data
 """
 
 
@@ -96,6 +122,7 @@ class JobStore:
         self.ttl_s = ttl_s
         self._create = redis.register_script(_CREATE)
         self._append = redis.register_script(_APPEND)
+        self._begin = redis.register_script(_BEGIN)
 
     async def create(self, request: pb.jobs.CreateJobRequest) -> Created:
         if not request.session_id:
@@ -164,6 +191,23 @@ class JobStore:
             return None, {}
         return _job_from_hash(data), dict(json.loads(data["trace"])) if data.get("trace") else {}
 
+    async def begin(self, job_id: str, max_attempts: int) -> tuple[pb.jobs.Job | None, dict[str, str]]:
+        """Starts an attempt in one step: the job as it was (None if missing) and its trace context.
+
+        The job is marked PROCESSING, with one more attempt, unless it has ended or used
+        `max_attempts` already; the caller sees which from the returned status and attempts.
+        """
+        at = now_ms()
+        event = pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PROCESSING))
+        flat = await self._begin(
+            keys=[keys.job(job_id), keys.events(job_id), keys.ACTIVE],
+            args=[job_id, at, encode_event(event), keys.wake_channel(job_id), max_attempts],
+        )
+        if not flat:
+            return None, {}
+        data = dict(zip(flat[::2], flat[1::2], strict=True))
+        return _job_from_hash(data), dict(json.loads(data["trace"])) if data.get("trace") else {}
+
     async def history(self, session_id: str) -> list[pb.jobs.Job]:
         ids = await self.redis.lrange(keys.history(session_id), 0, -1)
         if not ids:
@@ -192,26 +236,31 @@ class JobStore:
         event: pb.jobs.JobEvent,
         fields: dict[str, str | int] | None = None,
         terminal: bool = False,
+        ack_entry: str = "",
     ) -> int:
-        """Appends an event (and updates fields) unless the job has ended. Returns its seq, or 0."""
+        """Appends an event (and updates fields) unless the job has ended. Returns its seq, or 0.
+
+        A terminal event also starts the job's expiry (`ttl_s`); `ack_entry` is a queue entry
+        to acknowledge in the same step.
+        """
         at = now_ms()
         event.at_ms = at
         flat = [str(x) for pair in (fields or {}).items() for x in pair]
         seq = await self._append(
-            keys=[keys.job(job_id), keys.events(job_id), keys.ACTIVE],
-            args=[job_id, at, encode_event(event), keys.wake_channel(job_id), "1" if terminal else "0", *flat],
+            keys=[keys.job(job_id), keys.events(job_id), keys.ACTIVE, keys.QUEUE],
+            args=[
+                job_id, at, encode_event(event), keys.wake_channel(job_id), "1" if terminal else "0",
+                self.ttl_s, ack_entry, keys.GROUP, *flat,
+            ],
         )
-        if terminal and seq > 0 and self.ttl_s:
-            await self.redis.expire(keys.job(job_id), self.ttl_s)
-            await self.redis.expire(keys.events(job_id), self.ttl_s)
         return int(seq)
 
-    async def set_processing(self, job_id: str, attempt: int) -> int:
-        event = pb.jobs.JobEvent(status=pb.jobs.StatusChanged(status=PROCESSING))
-        return await self.append_event(job_id, event, {"status": PROCESSING, "attempts": attempt})
+    async def finish(
+        self, job: pb.jobs.Job, status: int, result: pb.jobs.JobResult | None = None, error: str = "", ack_entry: str = ""
+    ) -> bool:
+        """Ends a job once, acknowledging `ack_entry` of the queue with it.
 
-    async def finish(self, job: pb.jobs.Job, status: int, result: pb.jobs.JobResult | None = None, error: str = "") -> bool:
-        """Ends a job once. Returns False if it had already ended (a redelivered job)."""
+        Returns False if it had already ended (a redelivered job)."""
         final = pb.jobs.Job()
         final.CopyFrom(job)
         final.status = status  # type: ignore[assignment]
@@ -222,7 +271,21 @@ class JobStore:
             final.result.CopyFrom(result)
             fields["result"] = base64.b64encode(result.SerializeToString()).decode()
         event = pb.jobs.JobEvent(status=pb.jobs.StatusChanged(status=status, error=error, job=final))  # type: ignore[arg-type]
-        return await self.append_event(job.id, event, fields, terminal=True) > 0
+        return await self.append_event(job.id, event, fields, terminal=True, ack_entry=ack_entry) > 0
+
+    async def get_with_events(self, session_id: str, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
+        """A session's job's events after `after_seq`, read with the ownership check in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(keys.job(job_id), "session")
+            pipe.lrange(keys.events(job_id), after_seq, -1)
+            owner, raw = await pipe.execute()
+        # Another session's job is indistinguishable from a missing one.
+        if owner != session_id:
+            raise NotFound(f"job {job_id} not found")
+        return [decode_event(item, after_seq + i + 1, job_id) for i, item in enumerate(raw)]
+
+    async def exists(self, job_id: str) -> bool:
+        return bool(await self.redis.exists(keys.job(job_id)))
 
     async def events_after(self, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
         raw = await self.redis.lrange(keys.events(job_id), after_seq, -1)

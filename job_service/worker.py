@@ -65,6 +65,9 @@ class Worker:
         self.inference = inference
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # An idle entry is reclaimable after the visibility timeout; looking 4x as often is enough.
+        self._reclaim_interval = min(1.0, settings.job_visibility_timeout_s / 4)
+        self._reclaim_at = 0.0
 
     def start(self) -> None:
         for n in range(self.settings.job_workers):
@@ -80,11 +83,20 @@ class Worker:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
+    async def _reclaim(self) -> Entry | None:
+        """An entry of a silent worker, looked for at most every `reclaim_interval` per process:
+        one XAUTOCLAIM per claimed job would double the queue's round trips."""
+        if time.monotonic() < self._reclaim_at:
+            return None
+        entry = await self.queue.reclaim(int(self.settings.job_visibility_timeout_s * 1000))
+        if entry is None:  # nothing idle: look again later; after a find, look again at once
+            self._reclaim_at = time.monotonic() + self._reclaim_interval
+        return entry
+
     async def _loop(self) -> None:
-        visibility_ms = int(self.settings.job_visibility_timeout_s * 1000)
         while not self._stopping.is_set():
             try:
-                entry = await self.queue.reclaim(visibility_ms) or await self.queue.claim(block_ms=1000)
+                entry = await self._reclaim() or await self.queue.claim(block_ms=1000)
                 if entry is not None:
                     await self.process(entry)
             except asyncio.CancelledError:
@@ -99,7 +111,8 @@ class Worker:
 
     async def process(self, entry: Entry) -> None:
         job_id_var.set(entry.job_id)
-        job, carrier = await self.store.load_traced(entry.job_id)
+        # One step reads the job (with its trace context) and starts the attempt.
+        job, carrier = await self.store.begin(entry.job_id, self.settings.job_max_attempts)
         parent = propagate.extract(carrier)
         with tracer.start_as_current_span("process job", context=parent, attributes={"job.id": entry.job_id}):
             await self._process(entry, job)
@@ -115,15 +128,12 @@ class Worker:
             reason = f"The job failed {job.attempts} times and was stopped. Please try again."
             await self.queue.dead_letter(job.id, job.error or "max attempts reached")
             JOBS_DEAD_LETTERED.inc()
-            await self._finish(job, ERROR, error=reason)
-            await self.queue.ack(entry)
+            await self._finish(job, ERROR, error=reason, entry=entry)
             return
 
-        # Only a retried job can have streamed text already.
-        had_output = attempt > 1 and await self._had_output(job.id)
-        await self.store.set_processing(job.id, attempt)
         job.attempts = attempt
-        if had_output:
+        # Only a retried job can have streamed text already.
+        if attempt > 1 and await self._had_output(job.id):
             await self.store.append_event(
                 job.id,
                 pb.jobs.JobEvent(restarted=pb.jobs.StreamRestarted(
@@ -134,35 +144,45 @@ class Worker:
         try:
             async with asyncio.timeout(self.settings.job_deadline_s):
                 result = await self._run(job)
-            await self._finish(job, DONE, result=result)
+            outcome: tuple[int, pb.jobs.JobResult | None, str] = (DONE, result, "")
         except TimeoutError:
-            await self._finish(job, ERROR, error=f"The assistant did not answer within {self.settings.job_deadline_s:.0f} seconds.")
+            outcome = (ERROR, None, f"The assistant did not answer within {self.settings.job_deadline_s:.0f} seconds.")
         except JobFailed as exc:
-            await self._finish(job, ERROR, error=str(exc))
+            outcome = (ERROR, None, str(exc))
         except aio.AioRpcError as exc:
             if exc.code() in RETRYABLE and attempt < self.settings.job_max_attempts:
                 log.warning("attempt %d failed (%s); job requeued", attempt, exc.code().name)
-                JOB_RETRIES.inc()
-                heartbeat.cancel()
-                await asyncio.sleep(min(2.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.5))
-                await self.queue.requeue(entry)
+                await self._retry_later(entry, heartbeat, attempt)
                 return
-            await self._finish(job, ERROR, error=_rpc_message(exc))
+            outcome = (ERROR, None, _rpc_message(exc))
         except Exception:  # noqa: BLE001 - a bug must not leave the job to the visibility timeout
             log.exception("attempt %d failed unexpectedly", attempt)
             if attempt < self.settings.job_max_attempts:
-                JOB_RETRIES.inc()
-                heartbeat.cancel()
-                await self.queue.requeue(entry)
+                await self._retry_later(entry, heartbeat, attempt)
                 return
-            await self._finish(job, ERROR, error="The job failed unexpectedly. Please try again.")
+            outcome = (ERROR, None, "The job failed unexpectedly. Please try again.")
         finally:
             heartbeat.cancel()
+        status, result, error = outcome
         JOB_DURATION.observe(time.perf_counter() - claimed)
-        await self.queue.ack(entry)
+        await self._finish(job, status, result=result, error=error, entry=entry)
 
-    async def _finish(self, job: pb.jobs.Job, status: int, result: pb.jobs.JobResult | None = None, error: str = "") -> None:
-        ended = await self.store.finish(job, status, result=result, error=error)
+    async def _retry_later(self, entry: Entry, heartbeat: asyncio.Task[None], attempt: int) -> None:
+        JOB_RETRIES.inc()
+        heartbeat.cancel()
+        await asyncio.sleep(min(2.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.5))
+        await self.queue.requeue(entry)
+
+    async def _finish(
+        self,
+        job: pb.jobs.Job,
+        status: int,
+        result: pb.jobs.JobResult | None = None,
+        error: str = "",
+        entry: Entry | None = None,
+    ) -> None:
+        """Ends the job and, in the same step, acknowledges its queue entry (if any)."""
+        ended = await self.store.finish(job, status, result=result, error=error, ack_entry=entry.entry_id if entry else "")
         if not ended:
             log.info("job had already ended; duplicate completion ignored")
             return

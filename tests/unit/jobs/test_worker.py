@@ -81,7 +81,7 @@ async def parts(redis_url: str):  # type: ignore[no-untyped-def]
 
 
 def make_worker(store: JobStore, queue: JobQueue, context: FakeContext, inference: FakeInference, **overrides) -> Worker:  # type: ignore[no-untyped-def]
-    settings = JobSettings(job_workers=0, job_max_attempts=3, job_deadline_s=5, **overrides)
+    settings = JobSettings(**{"job_workers": 0, "job_max_attempts": 3, "job_deadline_s": 5, **overrides})
     return Worker(settings, store, queue, context, inference)  # type: ignore[arg-type]
 
 
@@ -178,7 +178,7 @@ async def test_a_second_attempt_after_partial_output_announces_a_restart(parts) 
     redis, store, queue = parts
     job = await create(store)
     # A first attempt streamed some text and then its worker died.
-    await store.set_processing(job.id, 1)
+    await store.begin(job.id, max_attempts=3)
     await store.append_event(job.id, pb.jobs.JobEvent(delta=pb.jobs.TextDelta(text="half a rep")))
     worker = make_worker(store, queue, FakeContext(), FakeInference(reply("whole reply")))
     await worker.process(await queue.claim(100))
@@ -215,3 +215,38 @@ async def test_the_reaper_ends_jobs_without_progress(parts) -> None:  # type: ig
         await task
     final = await store.load(job.id)
     assert final.status == ERROR and "no progress" in final.error
+
+
+async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    job = await create(store)
+    dead = JobQueue(redis, consumer="dead-worker")
+    assert (await dead.claim(100)).job_id == job.id  # claimed, then its worker died: never acknowledged
+    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("rescued")),
+                         job_workers=1, job_visibility_timeout_s=0.3)
+    worker.start()
+    try:
+        for _ in range(100):
+            if (await store.load(job.id)).status == DONE:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await worker.stop(grace=2)
+    final = await store.load(job.id)
+    assert final.status == DONE and final.result.reply == "rescued"
+    assert await redis.xlen(keys.QUEUE) == 0, "the reclaimed entry was acknowledged"
+
+
+async def test_a_finished_job_expires_after_the_ttl(redis_url: str) -> None:
+    redis = connect(redis_url)
+    try:
+        store = JobStore(redis, ttl_s=600)
+        queue = JobQueue(redis, consumer="test-worker")
+        await queue.ensure_group()
+        job = await create(store)
+        await make_worker(store, queue, FakeContext(), FakeInference(reply("ok"))).process(await queue.claim(100))
+        assert (await store.load(job.id)).status == DONE
+        assert 0 < await redis.ttl(keys.job(job.id)) <= 600
+        assert 0 < await redis.ttl(keys.events(job.id)) <= 600
+    finally:
+        await redis.aclose()
