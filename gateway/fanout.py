@@ -5,6 +5,10 @@ decoded a thousand times. Here the first reader of a (session, job) opens the st
 events land once in an in-memory list (a job's log is small), and each reader walks that
 list from its own Last-Event-ID. The stream is cancelled when its last reader leaves. If it
 breaks, readers' SSE responses end and browsers reconnect with Last-Event-ID.
+
+A job's log always starts with its PENDING event, so the stream's first answer comes at once:
+either that event or the error (NOT_FOUND for another session's job). `opened()` waits for it,
+which lets the SSE route answer 404 before it starts streaming without a separate GetJob call.
 """
 
 from __future__ import annotations
@@ -28,8 +32,16 @@ class JobFeed:
         self.events: list[pb.jobs.JobEvent] = []  # events[i].seq == i + 1
         self.finished = False
         self.readers = 0
+        self.error: aio.AioRpcError | None = None  # why the stream failed before its first event
         self._changed = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+
+    async def opened(self) -> None:
+        """Waits for the stream's first event; raises its error if it failed before one."""
+        while not self.events and not self.finished:
+            await self._changed.wait()
+        if not self.events and self.error is not None:
+            raise self.error
 
     def push(self, event: pb.jobs.JobEvent) -> None:
         self.events.append(event)
@@ -87,6 +99,8 @@ class FeedHub:
             async for event in call:
                 feed.push(event)
         except aio.AioRpcError as exc:
+            if not feed.events:
+                feed.error = exc
             log.info("job stream ended early: %s", exc.code().name)
         finally:
             call.cancel()

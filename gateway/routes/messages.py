@@ -117,14 +117,21 @@ async def job_events(
         if not last_event_id.isdigit() or len(last_event_id) > 18:
             raise ApiError(400, "Last-Event-ID must be an event sequence number.")
         after_seq = max(after_seq, int(last_event_id))
-    # Fail fast with a proper status (404) before the stream starts.
-    await backends.jobs.GetJob(pb.jobs.GetJobRequest(session_id=session, job_id=job_id))
-    return EventSourceResponse(_stream(backends.feeds, session, job_id, after_seq), ping=int(settings.sse_ping_s))
+    stream = _stream(backends.feeds, session, job_id, after_seq)
+    # Runs the stream up to its first answer, so a missing job is a 404 before streaming starts.
+    await anext(stream)
+    return EventSourceResponse(stream, ping=int(settings.sse_ping_s))
 
 
-async def _stream(feeds: FeedHub, session: str, job_id: str, after_seq: int) -> AsyncIterator[ServerSentEvent]:
-    # A stream that ends before the terminal event makes the browser reconnect with Last-Event-ID.
+async def _stream(feeds: FeedHub, session: str, job_id: str, after_seq: int) -> AsyncIterator[ServerSentEvent | None]:
+    """Yields None once the job's stream has opened (or raises its error), then the events.
+
+    A stream that ends before the terminal event makes the browser reconnect with Last-Event-ID.
+    If the response never consumes the rest, the event loop's async-generator finalizer closes
+    it, which releases the feed."""
     async with feeds.feed(session, job_id) as feed:
+        await feed.opened()
+        yield None
         async for event in feed.follow(after_seq):
             kind, data = event_out(event)
             yield ServerSentEvent(data=json.dumps(data), event=kind, id=str(event.seq))
