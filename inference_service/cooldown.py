@@ -79,6 +79,9 @@ class Cooldown:
         self.redis_timeout_s = redis_timeout_s
         self._memory = _Memory()
         self._redis_down_until = 0.0
+        # Providers whose shared failure count was last seen non-zero: only their successes
+        # need a DEL, so a healthy provider costs one Redis read per request, not two.
+        self._streak_seen: set[str] = set()
         self._script = redis.register_script(_RECORD_FAILURE) if redis is not None else None
 
     def _keys(self, name: str) -> tuple[str, str]:
@@ -98,13 +101,19 @@ class Cooldown:
         assert self.redis is not None
         try:
             async with asyncio.timeout(self.redis_timeout_s):
-                return bool(await self.redis.exists(self._keys(name)[1]))
+                fails, until = await self.redis.mget(self._keys(name))
+            if fails:
+                self._streak_seen.add(name)
+            else:
+                self._streak_seen.discard(name)
+            return until is not None
         except (RedisError, OSError, TimeoutError) as exc:
             self._redis_failed(exc)
             return self._memory.is_cooling(name)
 
     async def record_failure(self, name: str) -> bool:
         """Counts a failed request; True when this failure started a cooldown."""
+        self._streak_seen.add(name)
         started = False
         if self._use_redis():
             assert self._script is not None
@@ -129,8 +138,9 @@ class Cooldown:
 
     async def record_success(self, name: str) -> None:
         self._memory.success(name)
-        if not self._use_redis():
+        if not self._use_redis() or name not in self._streak_seen:
             return
+        self._streak_seen.discard(name)
         assert self.redis is not None
         try:
             async with asyncio.timeout(self.redis_timeout_s):
