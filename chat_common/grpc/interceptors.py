@@ -8,8 +8,8 @@ Client side: every call carries a deadline and the current request and job ids.
 from __future__ import annotations
 
 import logging
+import random
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -29,10 +29,16 @@ REQUEST_ID_KEY = "x-request-id"
 JOB_ID_KEY = "x-job-id"
 
 
-def _bind_ids(metadata: tuple[tuple[str, str | bytes], ...] | None) -> None:
-    values = dict(metadata or ())
-    request_id_var.set(str(values.get(REQUEST_ID_KEY) or uuid.uuid4().hex[:16]))
-    job_id_var.set(str(values.get(JOB_ID_KEY) or ""))
+def _bind_ids(context: aio.ServicerContext) -> None:
+    request_id = job_id = ""
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_KEY:
+            request_id = str(value)
+        elif key == JOB_ID_KEY:
+            job_id = str(value)
+    # Not security-relevant: a cheap random id instead of a uuid4 (a syscall per call).
+    request_id_var.set(request_id or f"{random.getrandbits(64):016x}")
+    job_id_var.set(job_id)
 
 
 async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -> None:
@@ -46,31 +52,53 @@ async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -
     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 
 
-def _observe(method: str, context: aio.ServicerContext, started: float) -> None:
-    code = context.code()
-    name = code.name if isinstance(code, grpc.StatusCode) else "OK"
-    RPC_LATENCY.labels(method, name).observe(time.perf_counter() - started)
+class _Latency:
+    """The RPC latency histogram's children, looked up once per (method, code)."""
+
+    def __init__(self) -> None:
+        self._children: dict[tuple[str, str], Any] = {}
+
+    def observe(self, method: str, context: aio.ServicerContext, started: float) -> None:
+        code = context.code()
+        key = (method, code.name if isinstance(code, grpc.StatusCode) else "OK")
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = RPC_LATENCY.labels(*key)
+        child.observe(time.perf_counter() - started)
 
 
 class ServerInterceptor(aio.ServerInterceptor):
-    """Binds ids, maps errors and logs the outcome of every RPC."""
+    """Binds ids, maps errors and logs the outcome of every RPC.
+
+    The wrapped handler of each method is built once and cached: it reads the call's ids
+    from its context, so nothing is allocated per call but the call itself.
+    """
+
+    def __init__(self) -> None:
+        self._wrapped: dict[str, grpc.RpcMethodHandler | None] = {}
+        self._latency = _Latency()
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
-        handler = await continuation(details)
-        if handler is None:
-            return handler
         method = details.method
-        metadata = details.invocation_metadata
+        if method in self._wrapped:
+            return self._wrapped[method]  # type: ignore[return-value]
+        handler = await continuation(details)
+        wrapped = self._wrap(method, handler) if handler is not None else None
+        if wrapped is not None:
+            self._wrapped[method] = wrapped
+        return wrapped  # type: ignore[return-value]
 
+    def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        latency = self._latency
         if handler.unary_unary:
             inner_uu = handler.unary_unary
 
             async def unary_unary(request: Any, context: aio.ServicerContext) -> Any:
-                _bind_ids(metadata)
+                _bind_ids(context)
                 started = time.perf_counter()
                 try:
                     return await inner_uu(request, context)
@@ -79,7 +107,7 @@ class ServerInterceptor(aio.ServerInterceptor):
                 except Exception as exc:  # noqa: BLE001 - mapped to a status code
                     await _fail(context, method, exc)
                 finally:
-                    _observe(method, context, started)
+                    latency.observe(method, context, started)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary, handler.request_deserializer, handler.response_serializer
@@ -89,7 +117,7 @@ class ServerInterceptor(aio.ServerInterceptor):
             inner_us = handler.unary_stream
 
             async def unary_stream(request: Any, context: aio.ServicerContext) -> AsyncIterator[Any]:
-                _bind_ids(metadata)
+                _bind_ids(context)
                 started = time.perf_counter()
                 try:
                     async for item in inner_us(request, context):
@@ -99,7 +127,7 @@ class ServerInterceptor(aio.ServerInterceptor):
                 except Exception as exc:  # noqa: BLE001 - mapped to a status code
                     await _fail(context, method, exc)
                 finally:
-                    _observe(method, context, started)
+                    latency.observe(method, context, started)
 
             return grpc.unary_stream_rpc_method_handler(
                 unary_stream, handler.request_deserializer, handler.response_serializer
