@@ -9,6 +9,7 @@ from grpc import aio
 
 from chat_common import pb
 from chat_common.errors import InvalidArgument, Unavailable
+from inference_service.coalesce import coalesced
 from inference_service.providers.base import Attachment, Delta, Prompt, ProviderError, Turn
 from inference_service.router import Done, ProviderChain, Restart
 from inference_service.settings import InferenceSettings
@@ -51,7 +52,7 @@ class InferenceServicer(pb.inference_grpc.InferenceServiceServicer):
         # The caller's deadline bounds the whole chain (None when the caller set none).
         remaining = context.time_remaining()
         try:
-            async for event in self.chain.generate(prompt, timeout=remaining):
+            async for event in coalesced(self.chain.generate(prompt, timeout=remaining)):
                 if isinstance(event, Delta):
                     yield pb.inference.GenerateResponse(delta=event.text)
                 elif isinstance(event, Restart):

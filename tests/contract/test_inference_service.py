@@ -59,7 +59,9 @@ def stub(ch: aio.Channel) -> pb.inference_grpc.InferenceServiceStub:
 
 async def test_generate_streams_deltas_then_done(inference_channel: aio.Channel, fake_gemini: FakeGemini) -> None:
     reply = await collect(stub(inference_channel), request("Hello there", request_id="r-1"), timeout=10)
-    assert reply.events == ["delta"] * len(fake_gemini.chunks) + ["done"]
+    # Chunks that arrive together may travel as one delta (inference_service/coalesce.py).
+    deltas = reply.events[:-1]
+    assert reply.events[-1] == "done" and set(deltas) == {"delta"} and 1 <= len(deltas) <= len(fake_gemini.chunks)
     assert reply.text == fake_gemini.text
     done = reply.done
     assert (done.provider, done.model, done.fallback) == ("gemini", "gemini-2.5-flash", False)
