@@ -11,7 +11,7 @@ from grpc import aio
 from chat_common import pb
 from chat_common.errors import InvalidArgument, require
 from chat_common.metrics import JOBS_CREATED
-from job_service.store import TERMINAL, JobStore
+from job_service.store import TERMINAL, JobStore, decode_event
 from job_service.wakeups import WakeHub
 
 log = logging.getLogger("job_service.servicer")
@@ -54,10 +54,11 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
         require(request.job_id, "job_id")
         if request.after_seq < 0:
             raise InvalidArgument("after_seq must not be negative")
+        job_id = request.job_id
         seq = request.after_seq
         # Register for wake-ups before reading the log, so nothing falls between the two.
-        async with self.hub.waiter(request.job_id) as wake:
-            events = await self.store.get_with_events(request.session_id, request.job_id, seq)  # NOT_FOUND for others' jobs
+        async with self.hub.waiter(job_id) as waiter:
+            events = await self.store.get_with_events(request.session_id, job_id, seq)  # NOT_FOUND for others' jobs
             while True:
                 for event in events:
                     yield event
@@ -66,9 +67,13 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
                         return
                 try:
                     async with asyncio.timeout(REREAD_INTERVAL_S):
-                        await wake.wait()
+                        await waiter.woken.wait()
                 except TimeoutError:
-                    if not await self.store.exists(request.job_id):
+                    if not await self.store.exists(job_id):
                         return  # cleared or expired while watched
-                wake.clear()
-                events = await self.store.events_after(request.job_id, seq)
+                waiter.woken.clear()
+                published = waiter.take_after(seq)
+                if published is None:
+                    events = await self.store.events_after(job_id, seq)
+                else:
+                    events = [decode_event(raw, event_seq, job_id) for event_seq, raw in published]

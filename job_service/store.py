@@ -2,8 +2,8 @@
 
 A job is a hash; its events are a list whose 1-based index is the event's sequence
 number, so replay after `Last-Event-ID: n` is LRANGE from n. Each append also PUBLISHes
-the new sequence number as a wake-up for live readers; pub/sub may drop it, the log
-never does. Every state change runs in one Lua script, so a job that is DONE or ERROR
+`seq:event` to live readers, who then need not read the log back; pub/sub may drop a
+message, the log never does, so a reader that sees a gap reads the log. Every state change runs in one Lua script, so a job that is DONE or ERROR
 can never change again: completion is idempotent under redelivery.
 """
 
@@ -42,7 +42,7 @@ redis.call('RPUSH', KEYS[4], ARGV[3])
 redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
 if ARGV[5] == '1' then redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('XADD', KEYS[6], '*', 'job_id', ARGV[1])
-redis.call('PUBLISH', ARGV[4], 1)
+redis.call('PUBLISH', ARGV[4], '1:' .. ARGV[3])
 return {1, ARGV[1]}
 """
 
@@ -68,7 +68,7 @@ if ARGV[5] == '1' then
 else
   redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 end
-redis.call('PUBLISH', ARGV[4], seq)
+redis.call('PUBLISH', ARGV[4], seq .. ':' .. ARGV[3])
 return seq
 """
 
@@ -84,7 +84,7 @@ if status == '3' or status == '4' or attempts + 1 > tonumber(ARGV[5]) then retur
 redis.call('HSET', KEYS[1], 'status', '2', 'attempts', attempts + 1, 'updated_ms', ARGV[2])
 local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
-redis.call('PUBLISH', ARGV[4], seq)
+redis.call('PUBLISH', ARGV[4], seq .. ':' .. ARGV[3])
 return data
 """
 
