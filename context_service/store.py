@@ -3,7 +3,9 @@
 Turns are only ever appended (idempotently, per turn id) or cleared. Each clear bumps the
 session's generation, so a cached index is current when its generation matches and it
 holds as many turns as Redis: otherwise the missing tail is appended, never the whole
-history re-read or re-tokenised.
+history re-read or re-tokenised. Reading that state and the missing tail is one round
+trip; turns this process appends go into its cached index at once, so the next build
+usually reads no turns at all.
 """
 
 from __future__ import annotations
@@ -22,6 +24,20 @@ _APPEND = """
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return -1 end
 for i = 2, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 return redis.call('LLEN', KEYS[2])
+"""
+
+_READ = """
+-- KEYS: gen, turns. ARGV: the cached index's generation and turn count.
+-- Returns the generation, the length, then the turns the cache lacks (all, if stale).
+local gen = redis.call('GET', KEYS[1]) or '0'
+local length = redis.call('LLEN', KEYS[2])
+local from = tonumber(ARGV[2])
+if gen ~= ARGV[1] or from > length then from = 0 end
+local reply = {gen, length}
+if from < length then
+  for _, turn in ipairs(redis.call('LRANGE', KEYS[2], from, length - 1)) do reply[#reply + 1] = turn end
+end
+return reply
 """
 
 
@@ -45,6 +61,7 @@ class TurnStore:
         self._cache: OrderedDict[str, tuple[int, SessionIndex]] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._append = redis.register_script(_APPEND)
+        self._read = redis.register_script(_READ)
 
     def _lock(self, session_id: str) -> asyncio.Lock:
         return self._locks.setdefault(session_id, asyncio.Lock())
@@ -55,30 +72,35 @@ class TurnStore:
             if turn.tokens <= 0:
                 # ~0.1 ms per turn: cheaper inline than a thread hop.
                 turn.tokens = self.engine.tok.count(turn.content)
-        total = await self._append(
-            keys=[_ids_key(session_id), _turns_key(session_id)],
-            args=[turn_id, *(json.dumps(t.to_dict()) for t in turns)],
-        )
-        if total == -1:
-            return False, await self.redis.llen(_turns_key(session_id))
-        return True, int(total)
+        async with self._lock(session_id):
+            total = await self._append(
+                keys=[_ids_key(session_id), _turns_key(session_id)],
+                args=[turn_id, *(json.dumps(t.to_dict()) for t in turns)],
+            )
+            if total == -1:
+                return False, await self.redis.llen(_turns_key(session_id))
+            cached = self._cache.get(session_id)
+            if cached is not None and len(cached[1]) == total - len(turns):
+                # The cache held everything before these turns: extend it instead of re-reading.
+                # (A clear by another replica meanwhile changes the generation; index() rebuilds.)
+                for turn in turns:
+                    self.engine.append(cached[1], turn)
+            return True, int(total)
 
     async def index(self, session_id: str) -> SessionIndex:
-        """The session's index, brought up to date with Redis."""
+        """The session's index, brought up to date with Redis in one round trip."""
         async with self._lock(session_id):
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.get(_gen_key(session_id))
-                pipe.llen(_turns_key(session_id))
-                raw_gen, length = await pipe.execute()
-            gen = int(raw_gen or 0)
             cached = self._cache.get(session_id)
+            reply = await self._read(
+                keys=[_gen_key(session_id), _turns_key(session_id)],
+                args=[cached[0] if cached else -1, len(cached[1]) if cached else 0],
+            )
+            gen, length, missing = int(reply[0]), int(reply[1]), reply[2:]
             if cached is None or cached[0] != gen or len(cached[1]) > length:
                 cached = (gen, self.engine.new_index())
             _, index = cached
-            if len(index) < length:
-                raw = await self.redis.lrange(_turns_key(session_id), len(index), length - 1)
-                for item in raw:
-                    self.engine.append(index, Turn.from_dict(json.loads(item)))
+            for item in missing:
+                self.engine.append(index, Turn.from_dict(json.loads(item)))
             self._cache[session_id] = cached
             self._cache.move_to_end(session_id)
             while len(self._cache) > self.cache_size:

@@ -1,0 +1,64 @@
+"""The per-process index cache stays equal to what Redis holds, with the fewest reads."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from chat_common.redis_client import connect
+from context_service.engine import ContextEngine, Turn
+from context_service.store import TurnStore
+
+
+def exchange(turn_id: str, user: str, assistant: str) -> list[Turn]:
+    return [Turn(f"{turn_id}:u", "user", user, 1.0), Turn(f"{turn_id}:a", "assistant", assistant, 1.0)]
+
+
+@pytest.fixture
+async def redis(redis_url: str):  # type: ignore[no-untyped-def]
+    client = connect(redis_url)
+    yield client
+    await client.aclose()
+
+
+def new_session() -> str:
+    return "store-test-" + uuid.uuid4().hex
+
+
+def turn_ids(index) -> list[str]:  # type: ignore[no-untyped-def]
+    return [t.turn_id for t in index.turns]
+
+
+async def test_turns_this_process_appends_extend_its_cached_index_without_a_read(redis, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    sid = new_session()
+    store = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
+    await store.append(sid, "t1", exchange("t1", "My name is Ada.", "Hello Ada."))
+    index = await store.index(sid)
+    await store.append(sid, "t2", exchange("t2", "I live in Paris.", "Nice."))
+    assert turn_ids(index) == ["t1:u", "t1:a", "t2:u", "t2:a"], "extended at append time"
+    assert await store.index(sid) is index
+
+
+async def test_another_replicas_appends_and_clears_are_seen(redis, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    sid = new_session()
+    mine = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
+    other = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
+    await mine.append(sid, "t1", exchange("t1", "one", "uno"))
+    await mine.index(sid)
+    await other.append(sid, "t2", exchange("t2", "two", "dos"))
+    # Mine missed t2: its next append must not extend a cache with a hole in it.
+    await mine.append(sid, "t3", exchange("t3", "three", "tres"))
+    assert turn_ids(await mine.index(sid)) == ["t1:u", "t1:a", "t2:u", "t2:a", "t3:u", "t3:a"]
+    await other.clear(sid)
+    await other.append(sid, "t4", exchange("t4", "four", "cuatro"))
+    assert turn_ids(await mine.index(sid)) == ["t4:u", "t4:a"], "a clear elsewhere rebuilds the cache"
+
+
+async def test_a_repeated_append_changes_nothing(redis, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    sid = new_session()
+    store = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
+    assert (await store.append(sid, "t1", exchange("t1", "a", "b")))[0] is True
+    await store.index(sid)
+    assert await store.append(sid, "t1", exchange("t1", "a", "b")) == (False, 2)
+    assert turn_ids(await store.index(sid)) == ["t1:u", "t1:a"]
