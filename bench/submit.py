@@ -5,18 +5,28 @@
 Both endpoints sit behind the same middleware and take the same JSON body; the bare one
 (served only when BENCH_ENDPOINTS=1) returns at once, the real one creates a job through
 gRPC and Redis. The load comes from wrk (Debian package `wrk`) in its own process.
+
+For scale it also measures the floor of any design with one gRPC hop: the CPU that a bare
+unary call (the job service's own health check, through its interceptors) costs client and
+server, 64 calls in flight.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
-from bench.common import NO_RATE_LIMITS, machine
+import uvloop
+from grpc import aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from bench.common import NO_RATE_LIMITS, cpu_per_item_ms, cpu_seconds, machine, suite_cpu
 from suite.processes import Suite
 
 # wrk.format() replaces wrk.headers when given a table, so every header is listed here.
@@ -43,6 +53,31 @@ def wrk(url: str, connections: int, seconds: int, script: Path) -> tuple[float, 
     return rps, latency
 
 
+def grpc_unary_floor(addr: str, server_pid: int, calls: int = 20_000, in_flight: int = 64) -> str:
+    """calls/s and CPU ms per call (client, server) of a bare unary gRPC call."""
+
+    async def run() -> tuple[float, float]:
+        async with aio.insecure_channel(addr) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            request = health_pb2.HealthCheckRequest()
+            await stub.Check(request, timeout=5)
+            left = [calls]
+
+            async def caller() -> None:
+                while left[0] > 0:
+                    left[0] -= 1
+                    await stub.Check(request, timeout=5)
+
+            cpu, started = time.process_time(), time.perf_counter()
+            await asyncio.gather(*(caller() for _ in range(in_flight)))
+            return time.perf_counter() - started, time.process_time() - cpu
+
+    server_cpu = cpu_seconds(server_pid)
+    wall, client_cpu = uvloop.run(run())
+    server_ms = (cpu_seconds(server_pid) - server_cpu) * 1000 / calls
+    return f"{calls / wall:.0f} calls/s; CPU per call: client {client_cpu * 1000 / calls:.3f} ms, server {server_ms:.3f} ms"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=64)
@@ -59,15 +94,24 @@ def main() -> None:
             env={"PROVIDERS": "instant", "LOG_LEVEL": "WARNING", "JOB_WORKERS": "0", "BENCH_ENDPOINTS": "1", **NO_RATE_LIMITS},
         ).start()
         try:
+            before = suite_cpu(suite)
             bare_rps, bare_lat = wrk(f"{suite.base_url}/messages/_bench", args.connections, args.seconds, script)
+            middle = suite_cpu(suite)
             real_rps, real_lat = wrk(f"{suite.base_url}/messages", args.connections, args.seconds, script)
+            after = suite_cpu(suite)
+            floor = grpc_unary_floor(suite.addr("job_service"), suite.processes["job_service"].pid)
         finally:
             suite.stop()
+        for cpu in (before, middle, after):
+            cpu.pop("load generator", None)  # wrk is its own process
     print(f"machine: {machine()}")
     print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, same gateway process, same middleware")
     print(f"bare endpoint   : {bare_rps:8.1f} req/s, latency p50/p99 {bare_lat}")
     print(f"POST /messages  : {real_rps:8.1f} req/s, latency p50/p99 {real_lat}")
     print(f"ratio           : {real_rps / bare_rps:.2f}x of the bare endpoint")
+    print(f"CPU ms per request, bare endpoint: {cpu_per_item_ms(before, middle, int(bare_rps * args.seconds))}")
+    print(f"CPU ms per request, POST /messages: {cpu_per_item_ms(middle, after, int(real_rps * args.seconds))}")
+    print(f"bare gRPC unary call (health check, 64 in flight): {floor}")
 
 
 if __name__ == "__main__":
