@@ -1,12 +1,13 @@
 """Pipeline overhead: latency from POST /messages to the DONE event, and jobs/s.
 
-    python -m bench.pipeline [--jobs 1000] [--concurrency 32] [--rates 50,100,150]
+    python -m bench.pipeline [--jobs 1000] [--rounds 3] [--concurrency 32] [--rates 50,100,150]
 
 Runs the whole suite as real processes with the instant benchmark provider, so what is
 measured is the suite itself: gateway, gRPC hops, Redis queue and event log, context build.
 
 Two loads, one after the other on the same suite:
-- closed loop: `--concurrency` clients, each submitting its next job when the last is DONE.
+- closed loop: `--concurrency` clients, each submitting its next job when the last is DONE,
+  `--rounds` times `--jobs` jobs (this machine is noisy: the median round is the figure).
   This gives the capacity (jobs/s). Its latency is mostly queueing: by Little's law it is
   about concurrency / throughput.
 - open loop, once per rate in `--rates`: jobs arrive on a fixed schedule (each its own client,
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import tempfile
 import time
 import uuid
@@ -79,15 +81,21 @@ async def open_loop(client: aiohttp.ClientSession, jobs: int, sessions: int, rat
     return latencies, time.perf_counter() - started
 
 
-async def run(suite: Suite, jobs: int, concurrency: int, rates: list[float]) -> list[str]:
+async def run(suite: Suite, jobs: int, rounds: int, concurrency: int, rates: list[float]) -> list[str]:
     lines = []
     async with http_client(suite.base_url, connections=1000) as client:
         await asyncio.gather(*(one_job(client, "warmup-" + uuid.uuid4().hex) for _ in range(concurrency)))
         cpu_before = suite_cpu(suite)
-        latencies, wall = await closed_loop(client, jobs, concurrency)
-        cpu = cpu_per_item_ms(cpu_before, suite_cpu(suite), jobs)
+        latencies: list[float] = []
+        throughputs = []
+        for _ in range(rounds):
+            round_latencies, wall = await closed_loop(client, jobs, concurrency)
+            latencies += round_latencies
+            throughputs.append(jobs / wall)
+        cpu = cpu_per_item_ms(cpu_before, suite_cpu(suite), jobs * rounds)
         lines += [
-            f"closed loop, {concurrency} concurrent clients: {jobs / wall:.1f} jobs/s over {wall:.1f} s",
+            f"closed loop, {concurrency} concurrent clients, {rounds} rounds of {jobs} jobs: "
+            f"median {statistics.median(throughputs):.1f} jobs/s (rounds: {', '.join(f'{t:.1f}' for t in throughputs)})",
             f"  submit -> DONE event: {summary_ms(latencies)}",
             f"  CPU ms per job: {cpu}",
         ]
@@ -104,6 +112,7 @@ async def run(suite: Suite, jobs: int, concurrency: int, rates: list[float]) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rates", default="50,100,150", help="open-loop arrival rates in jobs/s; empty for none")
     parser.add_argument("--job-workers", type=int, default=32, help="JOB_WORKERS of the job service")
@@ -120,7 +129,7 @@ def main() -> None:
             },
         ).start()
         try:
-            lines = asyncio.run(run(suite, args.jobs, args.concurrency, rates))
+            lines = asyncio.run(run(suite, args.jobs, args.rounds, args.concurrency, rates))
             memory = suite_memory(suite)
         finally:
             suite.stop()
