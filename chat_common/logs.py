@@ -120,7 +120,7 @@ def setup_logging(component: str, level: str = "INFO", fmt: str = "json") -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Libraries whose debug output is noise, or carries content (sse_starlette logs every
-    # streamed chunk, i.e. the replies, at DEBUG): never below WARNING.
-    for noisy in ("httpx", "httpcore", "google_genai", "urllib3", "sse_starlette", "python_multipart", "multipart"):
+    # Libraries whose debug output is noise, or carries content (an HTTP client's DEBUG can
+    # log bodies): never below WARNING.
+    for noisy in ("httpx", "httpcore", "google_genai", "urllib3", "python_multipart", "multipart"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

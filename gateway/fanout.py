@@ -56,7 +56,8 @@ class JobFeed:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    async def follow(self, after_seq: int) -> AsyncIterator[pb.jobs.JobEvent]:
+    async def follow(self, after_seq: int, keepalive_s: float = 0.0) -> AsyncIterator[pb.jobs.JobEvent | None]:
+        """The events after `after_seq`, as they come; None after each `keepalive_s` of silence."""
         position = after_seq
         while True:
             changed = self._changed
@@ -65,7 +66,14 @@ class JobFeed:
                 position += 1
             if self.finished:
                 return
-            await changed.wait()
+            if keepalive_s <= 0:
+                await changed.wait()
+                continue
+            try:
+                async with asyncio.timeout(keepalive_s):
+                    await changed.wait()
+            except TimeoutError:
+                yield None
 
 
 class FeedHub:

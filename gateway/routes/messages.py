@@ -7,11 +7,11 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from fastapi import APIRouter, Depends, Header, Query
+from starlette.responses import Response
 
 from chat_common import pb
-from gateway import deps
+from gateway import deps, sse
 from gateway.backends import Backends
 from gateway.errors import ApiError
 from gateway.fanout import FeedHub
@@ -100,13 +100,12 @@ async def get_message(
 )
 async def job_events(
     job_id: str,
-    request: Request,
     session: Annotated[str, Depends(session_id)],
     backends: Annotated[Backends, Depends(deps.backends)],
     settings: Annotated[GatewaySettings, Depends(deps.settings)],
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
-) -> EventSourceResponse:
+) -> Response:
     """Server-Sent Events of a job: `status`, `delta` and `restart`, each with its sequence number as id.
 
     Reconnect with `Last-Event-ID` (or `?after=N`) to replay only what was missed.
@@ -117,24 +116,27 @@ async def job_events(
         if not last_event_id.isdigit() or len(last_event_id) > 18:
             raise ApiError(400, "Last-Event-ID must be an event sequence number.")
         after_seq = max(after_seq, int(last_event_id))
-    stream = _stream(backends.feeds, session, job_id, after_seq)
+    stream = _stream(backends.feeds, session, job_id, after_seq, settings.sse_ping_s)
     # Runs the stream up to its first answer, so a missing job is a 404 before streaming starts.
     await anext(stream)
-    return EventSourceResponse(stream, ping=int(settings.sse_ping_s))
+    return sse.event_stream(stream)
 
 
-async def _stream(feeds: FeedHub, session: str, job_id: str, after_seq: int) -> AsyncIterator[ServerSentEvent | None]:
-    """Yields None once the job's stream has opened (or raises its error), then the events.
+async def _stream(feeds: FeedHub, session: str, job_id: str, after_seq: int, keepalive_s: float) -> AsyncIterator[bytes]:
+    """Yields b"" once the job's stream has opened (or raises its error), then the encoded events.
 
     A stream that ends before the terminal event makes the browser reconnect with Last-Event-ID.
     If the response never consumes the rest, the event loop's async-generator finalizer closes
     it, which releases the feed."""
     async with feeds.feed(session, job_id) as feed:
         await feed.opened()
-        yield None
-        async for event in feed.follow(after_seq):
+        yield b""
+        async for event in feed.follow(after_seq, keepalive_s):
+            if event is None:
+                yield sse.KEEPALIVE
+                continue
             kind, data = event_out(event)
-            yield ServerSentEvent(data=json.dumps(data), event=kind, id=str(event.seq))
+            yield sse.encode(event.seq, kind, json.dumps(data))
 
 
 @bench_router.post("/messages/_bench", status_code=202)
