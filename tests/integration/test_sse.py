@@ -16,8 +16,9 @@ WORD_DELAY_S = 0.25
 
 
 @pytest.fixture(scope="module")
-def slow_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    """Replies take ~1.5 s (a word every 0.25 s) and streams keep alive every 0.1 s."""
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    """This module's suite (the shared `client` fixture drives it): replies take ~1.5 s
+    (a word every 0.25 s) and streams keep alive every 0.1 s."""
     running = Suite(
         data_dir=tmp_path_factory.mktemp("sse"),
         env={
@@ -32,22 +33,16 @@ def slow_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     running.stop()
 
 
-@pytest.fixture
-def slow(slow_suite: Suite) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=slow_suite.base_url, timeout=30) as c:
-        yield c
-
-
 def submit(client: httpx.Client) -> str:
     response = client.post("/messages", json={"text": "hello"})
     assert response.status_code == 202, response.text
     return response.json()["job_id"]
 
 
-def test_a_quiet_stream_sends_keepalive_comments_and_still_every_event(slow: httpx.Client) -> None:
-    job_id = submit(slow)
+def test_a_quiet_stream_sends_keepalive_comments_and_still_every_event(client: httpx.Client) -> None:
+    job_id = submit(client)
     comments, data_lines = 0, []
-    with slow.stream("GET", f"/messages/{job_id}/events") as response:
+    with client.stream("GET", f"/messages/{job_id}/events") as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-store"
@@ -62,10 +57,10 @@ def test_a_quiet_stream_sends_keepalive_comments_and_still_every_event(slow: htt
     assert "word5" in "".join(data_lines)
 
 
-def test_a_reader_that_leaves_early_does_not_stop_the_job_or_other_readers(slow: httpx.Client) -> None:
-    job_id = submit(slow)
-    with slow.stream("GET", f"/messages/{job_id}/events") as response:
+def test_a_reader_that_leaves_early_does_not_stop_the_job_or_other_readers(client: httpx.Client) -> None:
+    job_id = submit(client)
+    with client.stream("GET", f"/messages/{job_id}/events") as response:
         next(response.iter_lines())  # connected, then gone
-    events = read_sse(slow, job_id)
+    events = read_sse(client, job_id)
     assert events[-1].data["status"] == "done"
-    assert wait_done(slow, job_id)["result"]["reply"].endswith("word5")
+    assert wait_done(client, job_id)["result"]["reply"].endswith("word5")

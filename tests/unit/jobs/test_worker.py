@@ -90,6 +90,14 @@ async def create(store: JobStore, text: str = "hello") -> pb.jobs.Job:
     return (await store.create(request)).job
 
 
+async def until_status(store: JobStore, job_id: str, status: int, timeout_s: float = 5.0) -> None:
+    """Polls the job until it has `status` or the time is up (the caller asserts after)."""
+    for _ in range(int(timeout_s / 0.05)):
+        if (await store.load(job_id)).status == status:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:  # type: ignore[no-untyped-def]
     redis, store, queue = parts
     context = FakeContext()
@@ -206,10 +214,7 @@ async def test_the_reaper_ends_jobs_without_progress(parts) -> None:  # type: ig
                          job_stuck_after_s=1, job_reaper_interval_s=0.05)
     task = asyncio.create_task(worker._reaper())
     try:
-        for _ in range(100):
-            if (await store.load(job.id)).status == ERROR:
-                break
-            await asyncio.sleep(0.05)
+        await until_status(store, job.id, ERROR)
     finally:
         worker._stopping.set()
         await task
@@ -226,10 +231,7 @@ async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None
                          job_workers=1, job_visibility_timeout_s=0.3)
     worker.start()
     try:
-        for _ in range(100):
-            if (await store.load(job.id)).status == DONE:
-                break
-            await asyncio.sleep(0.05)
+        await until_status(store, job.id, DONE)
     finally:
         await worker.stop(grace=2)
     final = await store.load(job.id)
