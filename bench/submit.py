@@ -6,9 +6,10 @@ Both endpoints sit behind the same middleware and take the same JSON body; the b
 (served only when BENCH_ENDPOINTS=1) returns at once, the real one creates a job through
 gRPC and Redis. The load comes from wrk (Debian package `wrk`) in its own process.
 
-For scale it also measures the floor of any design with one gRPC hop: the CPU that a bare
-unary call (the job service's own health check, through its interceptors) costs client and
-server, 64 calls in flight.
+For scale it also measures the floor of any design with one gRPC hop, twice: a third endpoint
+(also BENCH_ENDPOINTS only) that is the bare one plus one unary gRPC call to the job service's
+health check, under the same wrk load; and that call alone, its CPU in client and server with
+64 calls in flight.
 """
 
 from __future__ import annotations
@@ -93,25 +94,27 @@ def main() -> None:
             # Workers off: this measures accepting jobs, not processing them.
             env={"PROVIDERS": "instant", "LOG_LEVEL": "WARNING", "JOB_WORKERS": "0", "BENCH_ENDPOINTS": "1", **NO_RATE_LIMITS},
         ).start()
+        results = {}
         try:
-            before = suite_cpu(suite)
-            bare_rps, bare_lat = wrk(f"{suite.base_url}/messages/_bench", args.connections, args.seconds, script)
-            middle = suite_cpu(suite)
-            real_rps, real_lat = wrk(f"{suite.base_url}/messages", args.connections, args.seconds, script)
-            after = suite_cpu(suite)
+            for name, path in (("bare endpoint", "/messages/_bench"), ("bare + one gRPC call", "/messages/_bench_grpc"),
+                               ("POST /messages", "/messages")):
+                before = suite_cpu(suite)
+                rps, latency = wrk(f"{suite.base_url}{path}", args.connections, args.seconds, script)
+                after = suite_cpu(suite)
+                for cpu in (before, after):
+                    cpu.pop("load generator", None)  # wrk is its own process
+                results[name] = (rps, latency, cpu_per_item_ms(before, after, int(rps * args.seconds)))
             floor = grpc_unary_floor(suite.addr("job_service"), suite.processes["job_service"].pid)
         finally:
             suite.stop()
-        for cpu in (before, middle, after):
-            cpu.pop("load generator", None)  # wrk is its own process
     print(f"machine: {machine()}")
     print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, same gateway process, same middleware")
-    print(f"bare endpoint   : {bare_rps:8.1f} req/s, latency p50/p99 {bare_lat}")
-    print(f"POST /messages  : {real_rps:8.1f} req/s, latency p50/p99 {real_lat}")
-    print(f"ratio           : {real_rps / bare_rps:.2f}x of the bare endpoint")
-    print(f"CPU ms per request, bare endpoint: {cpu_per_item_ms(before, middle, int(bare_rps * args.seconds))}")
-    print(f"CPU ms per request, POST /messages: {cpu_per_item_ms(middle, after, int(real_rps * args.seconds))}")
-    print(f"bare gRPC unary call (health check, 64 in flight): {floor}")
+    bare_rps = results["bare endpoint"][0]
+    for name, (rps, latency, cpu) in results.items():
+        print(f"{name:21s}: {rps:8.1f} req/s ({rps / bare_rps:.2f}x of bare), latency p50/p99 {latency}")
+        print(f"{'':21s}  CPU ms per request: {cpu}")
+    print(f"a unary gRPC call alone (health check, 64 in flight): {floor}")
+    print(f"ratio: {results['POST /messages'][0] / bare_rps:.2f}x of the bare endpoint")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,12 @@ class Backends:
             await ch.close()
         await self.redis.aclose()
 
+    async def serving(self, name: str, timeout: float = 1.0) -> bool:
+        """One health check of a gRPC dependency (raises AioRpcError when unreachable)."""
+        stub = health_pb2_grpc.HealthStub(self.channels[name])
+        reply = await stub.Check(health_pb2.HealthCheckRequest(service=SERVICES[name]), timeout=timeout)
+        return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
+
     async def health(self, timeout: float = 1.0) -> dict[str, str]:
         """Each dependency by name: "ok" or what is wrong."""
         report: dict[str, str] = {}
@@ -58,11 +64,9 @@ class Backends:
             report["redis"] = "ok"
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             report["redis"] = f"unreachable: {type(exc).__name__}"
-        for name, service in SERVICES.items():
-            stub = health_pb2_grpc.HealthStub(self.channels[name])
+        for name in SERVICES:
             try:
-                reply = await stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
-                report[name] = "ok" if reply.status == health_pb2.HealthCheckResponse.SERVING else "not serving"
+                report[name] = "ok" if await self.serving(name, timeout) else "not serving"
             except aio.AioRpcError as exc:
                 report[name] = f"unreachable: {exc.code().name}"
         return report

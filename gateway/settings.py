@@ -23,7 +23,7 @@ class GatewaySettings(ServiceSettings):
     # Deadline of a live event stream; browsers reconnect with Last-Event-ID after it.
     sse_stream_timeout_s: float = 600.0
     sse_ping_s: float = 15.0
-    # Serves POST /messages/_bench, a bare endpoint that only benchmarks compare against.
+    # Serves POST /messages/_bench and /messages/_bench_grpc, baselines for bench.submit only.
     bench_endpoints: bool = False
 
     # --- security -------------------------------------------------------------------------

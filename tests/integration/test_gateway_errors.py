@@ -48,3 +48,10 @@ def test_upload_rejections(client: httpx.Client) -> None:
     assert_error(client.post("/files", files={"file": ("empty.txt", b"", "text/plain")}), 400, "empty")
     assert_error(client.post("/files", files={"other": ("a.txt", b"abc", "text/plain")}), 400, "file")
     assert_error(client.post("/files", json={"file": "abc"}), 415, "multipart")
+
+
+def test_the_benchmark_baselines_are_not_served_by_default(client: httpx.Client) -> None:
+    for path in ("/messages/_bench", "/messages/_bench_grpc"):
+        response = client.post(path, json={"text": "hello"})
+        assert response.status_code == 405, (path, response.status_code)
+        assert response.json()["success"] is False
