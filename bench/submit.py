@@ -94,15 +94,15 @@ def main() -> None:
             # Workers off: this measures accepting jobs, not processing them.
             env={"PROVIDERS": "instant", "LOG_LEVEL": "WARNING", "JOB_WORKERS": "0", "BENCH_ENDPOINTS": "1", **NO_RATE_LIMITS},
         ).start()
-        results = {}
+        results: dict[str, tuple[float, str, str]] = {}
         try:
             for name, path in (("bare endpoint", "/messages/_bench"), ("bare + one gRPC call", "/messages/_bench_grpc"),
                                ("POST /messages", "/messages")):
                 before = suite_cpu(suite)
                 rps, latency = wrk(f"{suite.base_url}{path}", args.connections, args.seconds, script)
                 after = suite_cpu(suite)
-                for cpu in (before, after):
-                    cpu.pop("load generator", None)  # wrk is its own process
+                for snapshot in (before, after):
+                    snapshot.pop("load generator", None)  # wrk is its own process
                 results[name] = (rps, latency, cpu_per_item_ms(before, after, int(rps * args.seconds)))
             floor = grpc_unary_floor(suite.addr("job_service"), suite.processes["job_service"].pid)
         finally:
