@@ -76,10 +76,10 @@ class JobQueue:
             await self.redis.xack(keys.QUEUE, keys.GROUP, entry_id)
         return None
 
-    async def heartbeat(self, entry: Entry) -> None:
-        """Resets the entry's idle time so no other worker reclaims it."""
+    async def heartbeat(self, entries: list[Entry]) -> None:
+        """Resets the entries' idle time so no other worker reclaims them."""
         await self.redis.xclaim(
-            keys.QUEUE, keys.GROUP, self.consumer, min_idle_time=0, message_ids=[entry.entry_id], justid=True
+            keys.QUEUE, keys.GROUP, self.consumer, min_idle_time=0, message_ids=[e.entry_id for e in entries], justid=True
         )
 
     async def ack(self, entry: Entry) -> None:

@@ -291,9 +291,10 @@ class JobStore:
         raw = await self.redis.lrange(keys.events(job_id), after_seq, -1)
         return [decode_event(item, after_seq + i + 1, job_id) for i, item in enumerate(raw)]
 
-    async def touch(self, job_id: str) -> None:
-        """Records progress so the reaper leaves the job alone."""
-        await self.redis.zadd(keys.ACTIVE, {job_id: now_ms()}, xx=True)
+    async def touch(self, job_ids: list[str]) -> None:
+        """Records progress so the reaper leaves these jobs alone."""
+        at = now_ms()
+        await self.redis.zadd(keys.ACTIVE, dict.fromkeys(job_ids, at), xx=True)
 
     async def forget_active(self, job_id: str) -> None:
         await self.redis.zrem(keys.ACTIVE, job_id)

@@ -68,12 +68,15 @@ class Worker:
         # An idle entry is reclaimable after the visibility timeout; looking 4x as often is enough.
         self._reclaim_interval = min(1.0, settings.job_visibility_timeout_s / 4)
         self._reclaim_at = 0.0
+        # Entries being worked on, heart-beaten together by one task per process.
+        self._in_flight: dict[str, Entry] = {}
 
     def start(self) -> None:
         for n in range(self.settings.job_workers):
             self._tasks.append(asyncio.create_task(self._loop(), name=f"worker-{n}"))
         if self.settings.job_workers:
             self._tasks.append(asyncio.create_task(self._reaper(), name="reaper"))
+            self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeats"))
 
     async def stop(self, grace: float) -> None:
         """Stops claiming new jobs and lets in-flight jobs finish within `grace` seconds."""
@@ -140,7 +143,7 @@ class Worker:
                     failed_provider="worker", reason="The reply was interrupted and starts over."
                 )),
             )
-        heartbeat = asyncio.create_task(self._heartbeat(entry))
+        self._in_flight[entry.entry_id] = entry
         try:
             async with asyncio.timeout(self.settings.job_deadline_s):
                 result = await self._run(job)
@@ -152,24 +155,24 @@ class Worker:
         except aio.AioRpcError as exc:
             if exc.code() in RETRYABLE and attempt < self.settings.job_max_attempts:
                 log.warning("attempt %d failed (%s); job requeued", attempt, exc.code().name)
-                await self._retry_later(entry, heartbeat, attempt)
+                await self._retry_later(entry, attempt)
                 return
             outcome = (ERROR, None, _rpc_message(exc))
         except Exception:  # noqa: BLE001 - a bug must not leave the job to the visibility timeout
             log.exception("attempt %d failed unexpectedly", attempt)
             if attempt < self.settings.job_max_attempts:
-                await self._retry_later(entry, heartbeat, attempt)
+                await self._retry_later(entry, attempt)
                 return
             outcome = (ERROR, None, "The job failed unexpectedly. Please try again.")
         finally:
-            heartbeat.cancel()
+            self._in_flight.pop(entry.entry_id, None)
         status, result, error = outcome
         JOB_DURATION.observe(time.perf_counter() - claimed)
         await self._finish(job, status, result=result, error=error, entry=entry)
 
-    async def _retry_later(self, entry: Entry, heartbeat: asyncio.Task[None], attempt: int) -> None:
+    async def _retry_later(self, entry: Entry, attempt: int) -> None:
         JOB_RETRIES.inc()
-        heartbeat.cancel()
+        self._in_flight.pop(entry.entry_id, None)
         await asyncio.sleep(min(2.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.5))
         await self.queue.requeue(entry)
 
@@ -196,13 +199,20 @@ class Worker:
     async def _had_output(self, job_id: str) -> bool:
         return any(e.HasField("delta") for e in await self.store.events_after(job_id, 0))
 
-    async def _heartbeat(self, entry: Entry) -> None:
-        interval = max(0.5, self.settings.job_visibility_timeout_s / 3)
-        while True:
+    async def _heartbeats(self) -> None:
+        """Keeps every in-flight entry claimed and its job marked as progressing, in two
+        commands per interval however many jobs run (one task per process, not per job)."""
+        interval = max(0.05, self.settings.job_visibility_timeout_s / 3)
+        while not self._stopping.is_set() or self._in_flight:
             await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
-                await self.queue.heartbeat(entry)
-                await self.store.touch(entry.job_id)
+            entries = list(self._in_flight.values())
+            if not entries:
+                continue
+            try:
+                await self.queue.heartbeat(entries)
+                await self.store.touch([e.job_id for e in entries])
+            except Exception as exc:  # noqa: BLE001 - a missed beat is retried next interval
+                log.warning("heartbeat failed (%s); retrying next interval", exc)
 
     async def _run(self, job: pb.jobs.Job) -> pb.jobs.JobResult:
         started = time.perf_counter()

@@ -252,3 +252,40 @@ async def test_a_finished_job_expires_after_the_ttl(redis_url: str) -> None:
         assert 0 < await redis.ttl(keys.events(job.id)) <= 600
     finally:
         await redis.aclose()
+
+
+@dataclass
+class SlowInference:
+    """A reply that takes `seconds` to stream, one word at a time."""
+
+    seconds: float
+
+    def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:  # type: ignore[no-untyped-def]
+        async def stream() -> AsyncIterator[pb.inference.GenerateResponse]:
+            for word in ("slow", " but", " sure"):
+                await asyncio.sleep(self.seconds / 3)
+                yield pb.inference.GenerateResponse(delta=word)
+            yield pb.inference.GenerateResponse(done=pb.inference.GenerationDone(provider="local", model="m"))
+
+        return stream()
+
+
+async def test_a_long_job_is_heart_beaten_so_no_other_worker_takes_it(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    job = await create(store)
+    worker = make_worker(store, queue, FakeContext(), SlowInference(seconds=1.5),  # type: ignore[arg-type]
+                         job_workers=1, job_visibility_timeout_s=0.3)
+    other = JobQueue(redis, consumer="other-worker")
+    worker.start()
+    try:
+        while (await store.load(job.id)).status == pb.common.JOB_STATUS_PENDING:
+            await asyncio.sleep(0.02)
+        # For five visibility timeouts the entry must never look idle to another worker.
+        for _ in range(15):
+            assert await other.reclaim(min_idle_ms=300) is None
+            await asyncio.sleep(0.1)
+        await until_status(store, job.id, DONE)
+    finally:
+        await worker.stop(grace=3)
+    final = await store.load(job.id)
+    assert final.status == DONE and final.result.reply == "slow but sure" and final.attempts == 1
