@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rates", default="50,100,150", help="open-loop arrival rates in jobs/s; empty for none")
     parser.add_argument("--job-workers", type=int, default=32, help="JOB_WORKERS of the job service")
+    parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of every process (INFO logs a few lines per job)")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,7 +124,7 @@ def main() -> None:
             data_dir=Path(tmp),
             env={
                 "PROVIDERS": "instant",
-                "LOG_LEVEL": "WARNING",
+                "LOG_LEVEL": args.log_level,
                 "JOB_WORKERS": str(args.job_workers),
                 **NO_RATE_LIMITS,
             },
@@ -134,7 +135,7 @@ def main() -> None:
         finally:
             suite.stop()
     print(f"machine: {machine()}")
-    print(f"pipeline: instant provider, JOB_WORKERS={args.job_workers}")
+    print(f"pipeline: instant provider, JOB_WORKERS={args.job_workers}, LOG_LEVEL={args.log_level}")
     for line in lines:
         print(line)
     print("RSS after load: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
