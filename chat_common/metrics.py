@@ -21,6 +21,9 @@ HTTP_LATENCY = Histogram(
     ["method", "route", "status"], buckets=LATENCY_BUCKETS,
 )
 JOBS_CREATED = Counter("chat_jobs_created_total", "Jobs accepted", ["kind"])
+CREATE_BATCH_SIZE = Histogram(
+    "chat_create_batch_size", "Jobs per CreateJobs call a gateway sent", buckets=(1, 2, 4, 8, 16, 32, 64, 128)
+)
 JOBS_FINISHED = Counter("chat_jobs_finished_total", "Jobs ended, by final status", ["status"])
 JOB_RETRIES = Counter("chat_job_retries_total", "Job attempts that failed and were queued again")
 JOBS_DEAD_LETTERED = Counter("chat_jobs_dead_lettered_total", "Jobs moved to the dead-letter stream")

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from chat_common import pb
 from chat_common.grpc.client import channel
 from chat_common.redis_client import connect
+from gateway.batching import JobBatcher
 from gateway.fanout import FeedHub
 from gateway.settings import GatewaySettings
 
@@ -28,6 +29,7 @@ class Backends:
     jobs: pb.jobs_grpc.JobServiceStub
     context: pb.context_grpc.ContextServiceStub
     feeds: FeedHub
+    submits: JobBatcher
 
     @classmethod
     def open(cls, settings: GatewaySettings) -> Backends:
@@ -43,6 +45,7 @@ class Backends:
             jobs=jobs,
             context=pb.context_grpc.ContextServiceStub(channels["context_service"]),
             feeds=FeedHub(jobs),
+            submits=JobBatcher(jobs),
         )
 
     async def close(self) -> None:

@@ -9,16 +9,27 @@ from collections.abc import AsyncIterator
 from grpc import aio
 
 from chat_common import pb
-from chat_common.errors import InvalidArgument, require
+from chat_common.errors import InvalidArgument, ServiceError, require
+from chat_common.logs import request_id_var
 from chat_common.metrics import JOBS_CREATED
-from job_service.store import TERMINAL, JobStore, decode_event
+from job_service.store import TERMINAL, Created, JobStore, decode_event
 from job_service.wakeups import WakeHub
 
 log = logging.getLogger("job_service.servicer")
 
+# Bounds the work of one CreateJobs call.
+MAX_BATCH = 256
 # A watcher re-reads the log this often even without a wake-up: pub/sub is at-most-once.
 REREAD_INTERVAL_S = 2.0
 
+
+
+def _created(created: Created) -> pb.jobs.CreateJobResponse:
+    if created.created:
+        kind = pb.common.JobKind.Name(created.job.kind)
+        JOBS_CREATED.labels(kind.removeprefix("JOB_KIND_").lower()).inc()
+        log.info("job %s created (%s)", created.job.id, kind)
+    return pb.jobs.CreateJobResponse(job=created.job, created=created.created)
 
 
 class JobServicer(pb.jobs_grpc.JobServiceServicer):
@@ -28,11 +39,22 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
         self.context = context
 
     async def CreateJob(self, request: pb.jobs.CreateJobRequest, context: aio.ServicerContext) -> pb.jobs.CreateJobResponse:
-        created = await self.store.create(request)
-        if created.created:
-            JOBS_CREATED.labels(pb.common.JobKind.Name(created.job.kind).removeprefix("JOB_KIND_").lower()).inc()
-            log.info("job %s created (%s)", created.job.id, pb.common.JobKind.Name(created.job.kind))
-        return pb.jobs.CreateJobResponse(job=created.job, created=created.created)
+        return _created(await self.store.create(request))
+
+    async def CreateJobs(self, request: pb.jobs.CreateJobsRequest, context: aio.ServicerContext) -> pb.jobs.CreateJobsResponse:
+        if len(request.items) > MAX_BATCH:
+            raise InvalidArgument(f"at most {MAX_BATCH} jobs per call")
+        outcomes = await self.store.create_many(
+            [(item.request, item.request_id, dict(item.trace_context)) for item in request.items]
+        )
+        response = pb.jobs.CreateJobsResponse()
+        for item, outcome in zip(request.items, outcomes, strict=True):
+            if isinstance(outcome, ServiceError):
+                response.outcomes.add(error=pb.jobs.ItemError(code=outcome.code.value[0], message=outcome.message))
+            else:
+                request_id_var.set(item.request_id)  # the log line below belongs to that request
+                response.outcomes.add(created=_created(outcome))
+        return response
 
     async def GetJob(self, request: pb.jobs.GetJobRequest, context: aio.ServicerContext) -> pb.jobs.Job:
         require(request.session_id, "session_id")

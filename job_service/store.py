@@ -14,13 +14,14 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 from opentelemetry import propagate
 
 from redis.asyncio import Redis
 
 from chat_common import pb
-from chat_common.errors import InvalidArgument, NotFound
+from chat_common.errors import InvalidArgument, NotFound, ServiceError
 from chat_common.logs import request_id_var
 from job_service import keys
 
@@ -111,6 +112,59 @@ def _file_to_json(ref: pb.jobs.FileRef) -> str:
 
 
 @dataclass
+class _NewJob:
+    """A validated job, ready for the create script."""
+
+    fields: dict[str, str]
+    keys: list[str]
+    args: list[str | int]
+
+    @classmethod
+    def of(cls, request: pb.jobs.CreateJobRequest, request_id: str, trace_carrier: dict[str, str]) -> _NewJob:
+        if not request.session_id:
+            raise InvalidArgument("session_id is required")
+        if request.kind == pb.common.JOB_KIND_MESSAGE and not request.text.strip():
+            raise InvalidArgument("text is required for a message job")
+        if request.kind == pb.common.JOB_KIND_FILE and not request.file.storage_key:
+            raise InvalidArgument("file.storage_key is required for a file job")
+        if request.kind not in (pb.common.JOB_KIND_MESSAGE, pb.common.JOB_KIND_FILE):
+            raise InvalidArgument("kind must be JOB_KIND_MESSAGE or JOB_KIND_FILE")
+        if len(request.idempotency_key) > 200:
+            raise InvalidArgument("idempotency_key is longer than 200 characters")
+        job_id = uuid.uuid4().hex
+        at = now_ms()
+        first = pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PENDING))
+        fields = {
+            "id": job_id,
+            "session": request.session_id,
+            "kind": str(request.kind),
+            "status": str(PENDING),
+            "text": request.text,
+            "file": _file_to_json(request.file) if request.kind == pb.common.JOB_KIND_FILE else "",
+            "attempts": "0",
+            "request_id": request_id,
+            "trace": json.dumps(trace_carrier),
+            "created_ms": str(at),
+            "updated_ms": str(at),
+        }
+        return cls(
+            fields=fields,
+            keys=[
+                keys.idempotency(request.session_id, request.idempotency_key or "-"),
+                keys.job(job_id),
+                keys.history(request.session_id),
+                keys.events(job_id),
+                keys.ACTIVE,
+                keys.QUEUE,
+            ],
+            args=[
+                job_id, at, encode_event(first), keys.wake_channel(job_id), "1" if request.idempotency_key else "0",
+                *(x for pair in fields.items() for x in pair),
+            ],
+        )
+
+
+@dataclass
 class Created:
     job: pb.jobs.Job
     created: bool
@@ -125,52 +179,41 @@ class JobStore:
         self._begin = redis.register_script(_BEGIN)
 
     async def create(self, request: pb.jobs.CreateJobRequest) -> Created:
-        if not request.session_id:
-            raise InvalidArgument("session_id is required")
-        if request.kind == pb.common.JOB_KIND_MESSAGE and not request.text.strip():
-            raise InvalidArgument("text is required for a message job")
-        if request.kind == pb.common.JOB_KIND_FILE and not request.file.storage_key:
-            raise InvalidArgument("file.storage_key is required for a file job")
-        if request.kind not in (pb.common.JOB_KIND_MESSAGE, pb.common.JOB_KIND_FILE):
-            raise InvalidArgument("kind must be JOB_KIND_MESSAGE or JOB_KIND_FILE")
-        if len(request.idempotency_key) > 200:
-            raise InvalidArgument("idempotency_key is longer than 200 characters")
+        """Stores and enqueues a job, or finds the one its idempotency key already made."""
+        carrier: dict[str, str] = {}
+        propagate.inject(carrier)  # lets the worker continue the creating request's trace
+        new = _NewJob.of(request, request_id_var.get(), carrier)
+        created, existing_id = await self._create(keys=new.keys, args=new.args)
+        return await self._outcome(new, created, existing_id)
 
-        job_id = uuid.uuid4().hex
-        at = now_ms()
-        trace_carrier: dict[str, str] = {}
-        propagate.inject(trace_carrier)  # lets the worker continue the creating request's trace
-        first = pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PENDING))
-        fields = {
-            "id": job_id,
-            "session": request.session_id,
-            "kind": request.kind,
-            "status": PENDING,
-            "text": request.text,
-            "file": _file_to_json(request.file) if request.kind == pb.common.JOB_KIND_FILE else "",
-            "attempts": 0,
-            "request_id": request_id_var.get(),
-            "trace": json.dumps(trace_carrier),
-            "created_ms": at,
-            "updated_ms": at,
-        }
-        flat = [str(x) for pair in fields.items() for x in pair]
-        use_key = "1" if request.idempotency_key else "0"
-        created, existing_id = await self._create(
-            keys=[
-                keys.idempotency(request.session_id, request.idempotency_key or "-"),
-                keys.job(job_id),
-                keys.history(request.session_id),
-                keys.events(job_id),
-                keys.ACTIVE,
-                keys.QUEUE,
-            ],
-            args=[job_id, at, encode_event(first), keys.wake_channel(job_id), use_key, *flat],
-        )
+    async def create_many(self, items: list[tuple[pb.jobs.CreateJobRequest, str, dict[str, str]]]) -> list[Created | ServiceError]:
+        """`create` for each (request, request id, trace context), in order, in one round trip.
+
+        An item that fails (say, invalid) fails alone; the others are still created."""
+        outcomes: list[Created | ServiceError | None] = [None] * len(items)
+        valid: list[tuple[int, _NewJob]] = []
+        for i, (request, request_id, carrier) in enumerate(items):
+            try:
+                valid.append((i, _NewJob.of(request, request_id, carrier)))
+            except ServiceError as exc:
+                outcomes[i] = exc
+        if valid:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for _, new in valid:
+                    await self._create(keys=new.keys, args=new.args, client=pipe)
+                replies = await pipe.execute()
+            for (i, new), (created, existing_id) in zip(valid, replies, strict=True):
+                try:
+                    outcomes[i] = await self._outcome(new, created, existing_id)
+                except ServiceError as exc:
+                    outcomes[i] = exc
+        return cast(list[Created | ServiceError], outcomes)  # every slot is filled above
+
+    async def _outcome(self, new: _NewJob, created: int, existing_id: str) -> Created:
         if created:
             # Built from what the script just wrote: no second round trip.
-            return Created(job=_job_from_hash({k: str(v) for k, v in fields.items()}), created=True)
-        return Created(job=await self.get(request.session_id, existing_id), created=False)
+            return Created(job=_job_from_hash(new.fields), created=True)
+        return Created(job=await self.get(new.fields["session"], existing_id), created=False)
 
     async def get(self, session_id: str, job_id: str) -> pb.jobs.Job:
         job = await self.load(job_id)

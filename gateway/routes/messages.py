@@ -46,7 +46,7 @@ def idempotency_key(header: str | None, body_key: str | None = None) -> str:
 
 async def create_job(backends: Backends, request: pb.jobs.CreateJobRequest) -> tuple[JobAccepted, bool]:
     """The accepted job, and whether it is new (False: an idempotent replay)."""
-    reply = await backends.jobs.CreateJob(request)
+    reply = await backends.submits.create(request)
     job = job_out(reply.job)
     return JobAccepted(job_id=job.id, status=job.status, job=job), reply.created
 

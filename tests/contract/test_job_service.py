@@ -149,3 +149,40 @@ async def test_health_and_reflection(job_channel: aio.Channel) -> None:
         names = {s.name for s in response.list_services_response.service}
         break
     assert {"chat.v1.JobService", "grpc.health.v1.Health"} <= names
+
+
+def batched(sid: str, text: str, key: str = "", request_id: str = "") -> pb.jobs.BatchedCreateJob:
+    request = pb.jobs.CreateJobRequest(session_id=sid, kind=MESSAGE, text=text, idempotency_key=key)
+    return pb.jobs.BatchedCreateJob(request=request, request_id=request_id)
+
+
+async def test_create_jobs_gives_each_item_its_own_outcome(job_channel: aio.Channel) -> None:
+    stub = pb.jobs_grpc.JobServiceStub(job_channel)
+    sid = session()
+    reply = await stub.CreateJobs(pb.jobs.CreateJobsRequest(items=[
+        batched(sid, "first", request_id="req-1"),
+        batched(sid, "   "),                      # invalid: empty text
+        batched(sid, "keyed", key="k-1"),
+        batched(sid, "keyed again", key="k-1"),   # same key in the same call: the same job
+        batched("", "no session"),                # invalid: no session
+    ]))
+    kinds = [o.WhichOneof("outcome") for o in reply.outcomes]
+    assert kinds == ["created", "error", "created", "created", "error"]
+    first, _, keyed, again, _ = reply.outcomes
+    assert first.created.created and first.created.job.request_id == "req-1"
+    assert reply.outcomes[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert "text" in reply.outcomes[1].error.message
+    assert keyed.created.created and not again.created.created
+    assert again.created.job.id == keyed.created.job.id
+    history = await stub.ListHistory(pb.jobs.ListHistoryRequest(session_id=sid))
+    assert [j.text for j in history.jobs] == ["first", "keyed"], "each valid job stored once, in order"
+    events = await watch_to_end(stub, sid, first.created.job.id)
+    assert events[-1].status.status == DONE, "a batched job is queued and processed like any other"
+
+
+async def test_create_jobs_refuses_an_oversized_call(job_channel: aio.Channel) -> None:
+    stub = pb.jobs_grpc.JobServiceStub(job_channel)
+    items = [batched(session(), "x")] * 257
+    with pytest.raises(aio.AioRpcError) as caught:
+        await stub.CreateJobs(pb.jobs.CreateJobsRequest(items=items))
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

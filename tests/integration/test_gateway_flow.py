@@ -97,3 +97,35 @@ def test_text_file_upload_is_analysed(client: httpx.Client) -> None:
 def test_readyz_reports_every_dependency(client: httpx.Client) -> None:
     body = client.get("/readyz").json()
     assert body["checks"] == {"redis": "ok", "job_service": "ok", "context_service": "ok", "inference_service": "ok"}
+
+
+def test_concurrent_submits_are_batched_and_each_becomes_its_own_job(suite: Suite) -> None:
+    import asyncio
+    import re
+
+    async def burst() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=suite.base_url, timeout=30) as ac:
+            sessions = [f"burst-{n}-{uuid.uuid4().hex[:8]}" for n in range(24)]
+            return await asyncio.gather(*(
+                ac.post("/messages", json={"text": f"message {n}"}, headers={"X-Session-Id": sid})
+                for n, sid in enumerate(sessions)
+            ))
+
+    def batches_sent() -> tuple[float, float]:
+        text = httpx.get(f"{suite.base_url}/metrics").text
+        count = float(re.search(r"^chat_create_batch_size_count (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
+        total = float(re.search(r"^chat_create_batch_size_sum (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
+        return count, total
+
+    calls_before, jobs_before = batches_sent()
+    responses = asyncio.run(burst())
+    assert all(r.status_code == 202 for r in responses), [r.text for r in responses if r.status_code != 202]
+    ids = [r.json()["job_id"] for r in responses]
+    assert len(set(ids)) == 24
+    calls, jobs = batches_sent()
+    assert jobs - jobs_before == 24 and calls - calls_before < 24, "24 jobs in fewer calls"
+    with httpx.Client(base_url=suite.base_url, timeout=30) as c:
+        for job_id, response in zip(ids, responses, strict=True):
+            c.headers["X-Session-Id"] = response.request.headers["X-Session-Id"]
+            job = wait_done(c, job_id)
+            assert job["status"] == "done" and job["text"] == "message " + str(ids.index(job_id))
