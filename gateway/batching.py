@@ -34,11 +34,13 @@ def item_error(error: pb.jobs.ItemError) -> aio.AioRpcError:
 
 
 class JobBatcher:
-    def __init__(self, jobs: pb.jobs_grpc.JobServiceStub, max_batch: int = 64) -> None:
+    def __init__(self, jobs: pb.jobs_grpc.JobServiceStub, max_batch: int = 64, max_in_flight: int = 2) -> None:
         self.jobs = jobs
         self.max_batch = max_batch
+        # Two calls in flight keep the gateway and the job service busy at the same time.
+        self.max_in_flight = max_in_flight
         self._pending: list[tuple[pb.jobs.BatchedCreateJob, asyncio.Future[pb.jobs.CreateJobResponse]]] = []
-        self._sender: asyncio.Task[None] | None = None
+        self._senders: set[asyncio.Task[None]] = set()
         self._batching = True
 
     async def create(self, request: pb.jobs.CreateJobRequest) -> pb.jobs.CreateJobResponse:
@@ -50,8 +52,10 @@ class JobBatcher:
         item = pb.jobs.BatchedCreateJob(request=request, request_id=request_id_var.get(), trace_context=carrier)
         future: asyncio.Future[pb.jobs.CreateJobResponse] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
-        if self._sender is None or self._sender.done():
-            self._sender = asyncio.create_task(self._send_pending(), name="create-jobs")
+        if len(self._senders) < self.max_in_flight:
+            sender = asyncio.create_task(self._send_pending(), name="create-jobs")
+            self._senders.add(sender)
+            sender.add_done_callback(self._senders.discard)
         return await future
 
     async def _send_pending(self) -> None:
