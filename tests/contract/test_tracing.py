@@ -58,3 +58,45 @@ def test_one_trace_spans_create_worker_and_context(tmp_path: Path) -> None:
         assert any(s["context"]["trace_id"] == create[-1]["context"]["trace_id"] for s in build), "context joined the trace"
     finally:
         suite.stop()
+
+
+def test_a_batched_submit_keeps_its_http_requests_trace(tmp_path: Path) -> None:
+    """Through the gateway, where submits share CreateJobs calls, each job still continues the
+    trace of its own HTTP request."""
+    import asyncio
+
+    import httpx
+
+    suite = start_suite(
+        tmp_path,
+        ["context_service", "inference_service", "job_service", "gateway"],
+        env={"OTEL_TRACES_EXPORTER": "console", "OTEL_BSP_SCHEDULE_DELAY": "100"},
+    )
+    trace_ids = [uuid.uuid4().hex for _ in range(6)]
+
+    async def submit_all() -> list[str]:
+        async with httpx.AsyncClient(base_url=suite.base_url, timeout=30) as client:
+            responses = await asyncio.gather(*(
+                client.post(
+                    "/messages",
+                    json={"text": f"trace {n}"},
+                    headers={"X-Session-Id": f"trace-session-{n}-0000", "traceparent": f"00-{trace_id}-{'1' * 16}-01"},
+                )
+                for n, trace_id in enumerate(trace_ids)
+            ))
+        assert all(r.status_code == 202 for r in responses)
+        return [r.json()["job_id"] for r in responses]
+
+    try:
+        job_ids = asyncio.run(submit_all())
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            workers = {s["attributes"].get("job.id"): s for s in spans(suite.log_text("job_service")) if s["name"] == "process job"}
+            if all(job_id in workers for job_id in job_ids):
+                break
+            time.sleep(0.3)
+        for job_id, trace_id in zip(job_ids, trace_ids, strict=True):
+            assert job_id in workers, "the worker exported its span"
+            assert workers[job_id]["context"]["trace_id"] == "0x" + trace_id, "the job continues its own request's trace"
+    finally:
+        suite.stop()

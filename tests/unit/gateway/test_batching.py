@@ -107,3 +107,27 @@ async def test_a_request_that_goes_away_does_not_disturb_the_others() -> None:
     assert (await staying).job.id == "job-staying"
     with pytest.raises(asyncio.CancelledError):
         await leaving
+
+
+async def test_each_item_carries_the_trace_of_its_own_request() -> None:
+    from opentelemetry import context, trace
+
+    jobs = FakeJobs()
+    batcher = JobBatcher(jobs)  # type: ignore[arg-type]
+
+    async def traced_submit(n: int) -> None:
+        span = trace.NonRecordingSpan(trace.SpanContext(
+            trace_id=n + 1, span_id=n + 1, is_remote=True, trace_flags=trace.TraceFlags(1)
+        ))
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            await submit(batcher, str(n))
+        finally:
+            context.detach(token)
+
+    await asyncio.gather(*(traced_submit(n) for n in range(5)))
+    assert len(jobs.batches) < 5
+    for batch in jobs.batches:
+        for item in batch:
+            n = int(item.request.text)
+            assert item.trace_context["traceparent"].split("-")[1] == f"{n + 1:032x}"
