@@ -223,16 +223,10 @@ class JobStore:
         return job
 
     async def load(self, job_id: str) -> pb.jobs.Job | None:
-        return (await self.load_traced(job_id))[0]
-
-    async def load_traced(self, job_id: str) -> tuple[pb.jobs.Job | None, dict[str, str]]:
-        """The job and the trace context of the request that created it, in one read."""
         if not job_id:
-            return None, {}
+            return None
         data = await self.redis.hgetall(keys.job(job_id))
-        if not data:
-            return None, {}
-        return _job_from_hash(data), dict(json.loads(data["trace"])) if data.get("trace") else {}
+        return _job_from_hash(data) if data else None
 
     async def begin(self, job_id: str, max_attempts: int) -> tuple[pb.jobs.Job | None, dict[str, str]]:
         """Starts an attempt in one step: the job as it was (None if missing) and its trace context.
