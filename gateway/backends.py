@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import grpc
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from redis.asyncio import Redis
@@ -20,6 +21,8 @@ SERVICES = {
     "context_service": "chat.v1.ContextService",
     "inference_service": "chat.v1.InferenceService",
 }
+# Optional parts, reported by the inference service's health under these names when configured.
+OPTIONAL = {"local_model": ("inference_service", "chat.v1.InferenceService.local")}
 
 
 @dataclass
@@ -53,10 +56,10 @@ class Backends:
             await ch.close()
         await self.redis.aclose()
 
-    async def serving(self, name: str, timeout: float = 1.0) -> bool:
+    async def serving(self, name: str, timeout: float = 1.0, service: str = "") -> bool:
         """One health check of a gRPC dependency (raises AioRpcError when unreachable)."""
         stub = health_pb2_grpc.HealthStub(self.channels[name])
-        reply = await stub.Check(health_pb2.HealthCheckRequest(service=SERVICES[name]), timeout=timeout)
+        reply = await stub.Check(health_pb2.HealthCheckRequest(service=service or SERVICES[name]), timeout=timeout)
         return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
     async def health(self, timeout: float = 1.0) -> dict[str, str]:
@@ -72,4 +75,12 @@ class Backends:
                 report[name] = "ok" if await self.serving(name, timeout) else "not serving"
             except aio.AioRpcError as exc:
                 report[name] = f"unreachable: {exc.code().name}"
+        for name, (owner, service) in OPTIONAL.items():
+            if report.get(owner) != "ok":
+                continue
+            try:
+                report[name] = "ok" if await self.serving(owner, timeout, service) else "down"
+            except aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.NOT_FOUND:  # NOT_FOUND: not configured
+                    report[name] = f"unreachable: {exc.code().name}"
         return report

@@ -128,6 +128,8 @@ class ReadyOut(BaseModel):
     success: bool
     status: Literal["ready", "not ready"]
     checks: dict[str, str]
+    # Optional parts that are down while the rest serves (e.g. the local model: replies fall back).
+    degraded: list[str] = []
     error: str | None = None
 
 

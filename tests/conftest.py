@@ -14,6 +14,7 @@ import pytest
 
 from chat_common.redis_server import RedisServer
 from suite.processes import Suite
+from tests.model_server import ModelServer
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +49,11 @@ def client(suite: Suite) -> Iterator[httpx.Client]:
     """A browser-like client: it keeps the session cookie the gateway issues."""
     with httpx.Client(base_url=suite.base_url, timeout=30) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def model_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelServer]:
+    """One real model server (SmolLM2) for the session; tests that kill it restart it."""
+    server = ModelServer(tmp_path_factory.mktemp("model_server")).start()
+    yield server
+    server.stop()

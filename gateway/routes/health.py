@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chat_common.filetypes import ALLOWED_EXTENSIONS
 from gateway import deps
-from gateway.backends import Backends
+from gateway.backends import OPTIONAL, Backends
 from gateway.routes.messages import ERRORS
 from gateway.schemas import ConfigOut, ReadyOut
 from gateway.settings import GatewaySettings
@@ -26,10 +26,17 @@ async def healthz() -> dict[str, object]:
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut, "description": "Not ready"}})
 async def readyz(backends: Annotated[Backends, Depends(deps.backends)]) -> JSONResponse:
-    """Ready when Redis and every gRPC service answer; each dependency is reported by name."""
+    """Ready when Redis and every gRPC service answer; each dependency is reported by name.
+
+    An optional part that is down (the local model) is listed under `degraded`: replies then
+    come from the next provider, so the suite stays ready.
+    """
     report = await backends.health()
-    ready = all(value == "ok" for value in report.values())
-    body: dict[str, object] = {"success": ready, "status": "ready" if ready else "not ready", "checks": report}
+    ready = all(value == "ok" for name, value in report.items() if name not in OPTIONAL)
+    degraded = [name for name in OPTIONAL if report.get(name, "ok") != "ok"]
+    body: dict[str, object] = {
+        "success": ready, "status": "ready" if ready else "not ready", "checks": report, "degraded": degraded,
+    }
     if not ready:
         body["error"] = "Not ready: " + ", ".join(f"{k} {v}" for k, v in report.items() if v != "ok")
     return JSONResponse(body, status_code=200 if ready else 503)

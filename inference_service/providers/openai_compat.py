@@ -30,6 +30,15 @@ class OpenAICompatProvider:
         self.timeout_s = timeout_s
         self._client: httpx.AsyncClient | None = None
 
+    def request_body(self, prompt: Prompt) -> dict[str, object]:
+        return {
+            "model": self.model,
+            "messages": messages(prompt),
+            "stream": True,
+            "max_tokens": prompt.max_output_tokens,
+            "stream_options": {"include_usage": True},
+        }
+
     def available(self) -> bool:
         return bool(self.base_url and self.model)
 
@@ -46,20 +55,19 @@ class OpenAICompatProvider:
         if self._client is not None:
             await self._client.aclose()
 
+    async def prepare(self, prompt: Prompt) -> dict[str, object]:
+        """The request body; a subclass may first ask the server something."""
+        return self.request_body(prompt)
+
     async def stream(self, prompt: Prompt) -> AsyncIterator[Chunk]:
-        body = {
-            "model": self.model,
-            "messages": messages(prompt),
-            "stream": True,
-            "max_tokens": prompt.max_output_tokens,
-            "stream_options": {"include_usage": True},
-        }
-        usage, model, finish = Usage(), self.model, None
+        usage, finish, chunks = Usage(), None, 0
         try:
+            body = await self.prepare(prompt)
+            model = self.model
             async with self.client.stream("POST", "/chat/completions", json=body) as response:
                 if response.status_code != 200:
                     await response.aread()
-                    raise from_status("openai", response.status_code, response.text, response.headers)
+                    raise from_status(self.name, response.status_code, response.text, response.headers)
                 async for line in response.aiter_lines():
                     if not line.startswith("data:"):
                         continue  # SSE comments, keep-alives, event names
@@ -74,14 +82,18 @@ class OpenAICompatProvider:
                     for choice in event.get("choices") or []:
                         text = (choice.get("delta") or {}).get("content")
                         if text:
+                            chunks += 1
                             yield Delta(text)
                         finish = choice.get("finish_reason") or finish
         except ProviderError:
             raise
         except Exception as exc:  # noqa: BLE001 - classified, not swallowed
-            raise from_exception("openai", exc) from exc
+            raise from_exception(self.name, exc) from exc
         if finish is None:
-            raise ProviderError("openai stream ended without a finish reason (cut short)", retryable=True)
+            raise ProviderError(f"{self.name} stream ended without a finish reason (cut short)", retryable=True)
         if finish == "content_filter":
-            raise ProviderError("openai filtered the reply", retryable=False, blames_provider=False)
+            raise ProviderError(f"{self.name} filtered the reply", retryable=False, blames_provider=False)
+        if not usage.completion_tokens:
+            # A server that sends no usage (llama-cpp-python's, streaming) sends a chunk per token.
+            usage = Usage(usage.prompt_tokens, chunks)
         yield Finished(usage=usage, model=model)

@@ -21,7 +21,7 @@ FACTORIES: dict[str, Factory] = {
         s.gemini_api_key, s.gemini_model, s.gemini_base_url, s.gemini_timeout_s, s.gemini_api_version
     ),
     "deepai": lambda s: DeepAIProvider(s.deepai_api_key, s.deepai_base_url, s.deepai_timeout_s),
-    "local": lambda s: LocalProvider(s.local_model_path, s.local_n_ctx, s.local_model_threads, s.local_repeat_penalty),
+    "local": lambda s: LocalProvider(s.local_model_url, s.local_timeout_s, s.local_repeat_penalty),
     "openai": lambda s: OpenAICompatProvider(s.openai_base_url, s.openai_model, s.openai_api_key, s.openai_timeout_s),
     "instant": lambda s: InstantProvider(s.instant_reply, s.instant_delay_s),
     "fallback": lambda s: FallbackProvider(),

@@ -35,7 +35,6 @@ def fast_settings(gemini: FakeGemini | None = None, deepai: FakeDeepAI | None = 
         "retry_backoff_max_s": 0.05,
         "cooldown_failures": 1000,
         "cooldown_key_prefix": "test:cooldown",
-        "local_model_threads": 2,
         "log_format": "text",
     }
     values.update(overrides)

@@ -1,0 +1,68 @@
+"""A real `python -m model_server` on a free port, for tests that kill and restart it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from chat_common.children import wrap
+from chat_common.redis_server import free_port
+from suite.processes import ROOT
+
+# The fast tests run SmolLM2-135M; a few integration and browser tests run the default model.
+FAST_MODEL = "smollm2-135m"
+
+
+class ModelServer:
+    def __init__(self, log_dir: Path, model: str = FAST_MODEL, port: int | None = None) -> None:
+        self.log_dir = log_dir
+        self.model = model
+        self.port = port or free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self, timeout: float = 60.0) -> ModelServer:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "LOCAL_MODEL": self.model, "MODEL_SERVER_ADDR": f"127.0.0.1:{self.port}", "LOG_FORMAT": "text"}
+        with (self.log_dir / "model_server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                wrap([sys.executable, "-m", "model_server"]), cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"model_server exited with {self.process.returncode}: {self.log_text()[-2000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"model_server did not become ready within {timeout}s")
+
+    def log_text(self) -> str:
+        path = self.log_dir / "model_server.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: what a segfault in native code looks like from outside."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
