@@ -1,6 +1,8 @@
 """`python -m suite`: the whole suite on this machine, until Ctrl-C.
 
-With no REDIS_URL it launches a real redis-server with its data and AOF under ./data.
+With no REDIS_URL it launches a real redis-server with its data and AOF under ./data, and
+with the local model among the providers (and no LOCAL_MODEL_URL) the model server. A part
+that exits unexpectedly is restarted with backoff (suite/supervisor.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from chat_common.logs import setup_logging
 from suite.processes import ROOT, Ports, Suite
+from suite.supervisor import Supervisor
 
 log = logging.getLogger("suite")
 
@@ -43,12 +46,10 @@ def main() -> int:
     try:
         suite.start(timeout=120)
         print(f"\n  Chat assistant is running: open {suite.base_url}/   (API docs: {suite.base_url}/docs)\n", flush=True)  # noqa: T201 - the run command's one line for the user
+        supervisor = Supervisor(suite)
         while not stopping:
-            for name, process in suite.processes.items():
-                if process.poll() is not None:
-                    log.error("%s exited with %s; stopping the suite", name, process.returncode)
-                    stopping = True
-            time.sleep(0.5)
+            supervisor.check()
+            time.sleep(0.25)
     except RuntimeError as exc:
         log.error("%s", exc)
         return 1

