@@ -6,9 +6,10 @@ import logging
 
 from chat_common import pb
 from chat_common.grpc.server import run_until_signal, start_server
+from chat_common.local_models import ModelError, lookup, resolve
 from chat_common.process import init_process, run_service
 from chat_common.redis_client import connect
-from context_service.engine import ContextEngine, get_tokenizer
+from context_service.engine import ContextEngine, LlamaVocabTokenizer, get_tokenizer
 from context_service.servicer import ContextServicer
 from context_service.settings import ContextSettings
 from context_service.store import TurnStore
@@ -16,10 +17,30 @@ from context_service.store import TurnStore
 log = logging.getLogger("context_service")
 
 
+def model_tokenizer(settings: ContextSettings) -> LlamaVocabTokenizer:
+    """Counts with the local model's vocabulary, and takes its default budget.
+
+    The suite joins a packaged model before it starts the services; where it is not there
+    (a container without the model volume) SmolLM2's vocabulary, shipped whole, stands in.
+    """
+    entry = lookup(settings.local_model)
+    if not settings.default_token_budget:
+        settings.default_token_budget = entry.context_budget if entry else 1400
+    if settings.tokenizer_gguf:
+        return get_tokenizer(settings.tokenizer_gguf)
+    try:
+        model = resolve(settings.local_model, prepare=False)
+    except ModelError as exc:
+        log.warning("%s; counting tokens with SmolLM2's vocabulary instead", exc)
+        return get_tokenizer()
+    log.info("tokens counted with %s's vocabulary; default budget %d", model.name, settings.default_token_budget)
+    return get_tokenizer(str(model.path))
+
+
 async def main() -> None:
     settings = ContextSettings()
     init_process("context_service", settings)
-    engine = ContextEngine(get_tokenizer(settings.tokenizer_gguf or None))
+    engine = ContextEngine(model_tokenizer(settings))
     redis = connect(settings.redis_url)
     servicer = ContextServicer(engine, TurnStore(redis, engine, settings.index_cache_sessions), settings)
     server = await start_server(

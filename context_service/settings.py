@@ -13,8 +13,11 @@ class ContextSettings(ServiceSettings):
 
     context_bind: str = ""
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
-    # Default token budget of a built context (the local model has a 2,048-token window).
-    default_token_budget: int = 1400
+    # The local model (a catalogue name or a GGUF path): its vocabulary counts tokens and its
+    # entry gives the default budget.
+    local_model: str = ""
+    # Default token budget of a built context; 0: the local model's (chat_common/local_models.py).
+    default_token_budget: int = 0
     # Sessions whose index stays in memory; others are rebuilt from Redis on demand.
     index_cache_sessions: int = 256
     # Optional path to a GGUF whose vocabulary counts tokens (default: the local model's).
