@@ -18,7 +18,17 @@ def dockerfile_targets(path: Path) -> set[str]:
 
 
 def test_every_service_and_redis_is_defined() -> None:
-    assert set(COMPOSE["services"]) == {"redis", "gateway", *GRPC_PORTS}
+    assert set(COMPOSE["services"]) == {"redis", "gateway", "model_server", *GRPC_PORTS}
+
+
+def test_every_service_restarts_after_a_crash() -> None:
+    for name, service in COMPOSE["services"].items():
+        assert service.get("restart") == "unless-stopped", name
+
+
+def test_the_inference_service_finds_the_model_server_by_name() -> None:
+    assert COMPOSE["services"]["inference_service"]["environment"]["LOCAL_MODEL_URL"] == "http://model_server:8090/v1"
+    assert "8090" in " ".join(COMPOSE["services"]["model_server"]["healthcheck"]["test"])
 
 
 def test_every_build_points_at_an_existing_dockerfile_target() -> None:
@@ -34,7 +44,7 @@ def test_every_build_points_at_an_existing_dockerfile_target() -> None:
 
 def test_addresses_use_service_names_and_ports_match() -> None:
     for name, service in COMPOSE["services"].items():
-        if name == "redis":
+        if name in ("redis", "model_server"):
             continue
         env = service["environment"]
         assert env["REDIS_URL"] == "redis://redis:6379/0"
