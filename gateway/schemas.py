@@ -122,6 +122,9 @@ class ConfigOut(BaseModel):
     max_upload_bytes: int
     allowed_extensions: list[str]
     max_message_chars: int
+    # The local model that answers when no cloud provider does (LOCAL_MODEL), e.g. "qwen2.5-coder-0.5b".
+    local_model: str = ""
+    local_model_title: str = ""
 
 
 class ReadyOut(BaseModel):

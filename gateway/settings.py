@@ -17,6 +17,7 @@ class GatewaySettings(ServiceSettings):
     session_cookie: str = "chat_session"
     cookie_secure: bool = False
     max_message_chars: int = 8000
+    local_model: str = ""  # shown in /config; the model server's own setting of the same name
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_dir: str = "data/uploads"
     frontend_dist: str = str(ROOT / "frontend" / "dist")

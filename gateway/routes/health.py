@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -9,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from chat_common.filetypes import ALLOWED_EXTENSIONS
+from chat_common.local_models import lookup
 from gateway import deps
 from gateway.backends import OPTIONAL, Backends
 from gateway.routes.messages import ERRORS
@@ -51,8 +53,11 @@ async def metrics() -> Response:
 @router.get("/config", response_model=ConfigOut, responses={c: ERRORS[c] for c in (401, 429)})
 async def config(settings: Annotated[GatewaySettings, Depends(deps.settings)]) -> ConfigOut:
     """Limits the UI shows before the user uploads or sends."""
+    model = lookup(settings.local_model)
     return ConfigOut(
         max_upload_bytes=settings.max_upload_bytes,
         allowed_extensions=ALLOWED_EXTENSIONS,
         max_message_chars=settings.max_message_chars,
+        local_model=model.name if model else Path(settings.local_model).stem,
+        local_model_title=model.title if model else Path(settings.local_model).name,
     )
