@@ -136,7 +136,7 @@ async def run_model(name: str, max_tokens: int, verbose: bool) -> Result:
     with tempfile.TemporaryDirectory() as tmp:
         suite = Suite(data_dir=Path(tmp), env=env).start(timeout=300)
         try:
-            await ask(suite.base_url, "warm-up", "Hello!")
+            await ask(suite.base_url, f"warm-up-{uuid.uuid4().hex[:10]}", "Hello!")
             for case in CASES:
                 session = f"quality-{uuid.uuid4().hex[:12]}"
                 for earlier in case.setup:

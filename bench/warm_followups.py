@@ -107,14 +107,14 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         suite = start_suite(tmp, args.model, args.max_tokens, cache=False)
         try:
-            await send(suite.base_url, "warm-up", "Hello!")
+            await send(suite.base_url, f"warm-up-{uuid.uuid4().hex[:10]}", "Hello!")
             cold = await conversation(suite.base_url, args.turns, cold=True)
         finally:
             suite.stop()
     with tempfile.TemporaryDirectory() as tmp:
         suite = start_suite(tmp, args.model, args.max_tokens, cache=True)
         try:
-            await send(suite.base_url, "warm-up", "Hello!")
+            await send(suite.base_url, f"warm-up-{uuid.uuid4().hex[:10]}", "Hello!")
             warm = await conversation(suite.base_url, args.turns, cold=False)
             shared = {n: await round_robin(suite.base_url, n, max(2, args.turns // 2)) for n in (2, 4)}
         finally:

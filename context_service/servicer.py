@@ -28,6 +28,7 @@ def to_response(result: ContextResult) -> pb.context.BuildContextResponse:
     messages.append(pb.common.ChatMessage(role=pb.common.ROLE_USER, content=result.message))
     return pb.context.BuildContextResponse(
         system_instruction=result.system_instruction,
+        memory=result.memory,
         messages=messages,
         stats=pb.common.ContextStats(
             full_history_tokens=stats.full_history_tokens,

@@ -34,6 +34,7 @@ def to_prompt(request: pb.inference.GenerateRequest, default_max_tokens: int) ->
         raise InvalidArgument("max_output_tokens must not be negative")
     return Prompt(
         system=request.system_instruction,
+        memory=request.memory,
         turns=turns,
         attachments=[Attachment(a.name, a.media_type, a.data) for a in request.attachments],
         max_output_tokens=request.max_output_tokens or default_max_tokens,

@@ -235,6 +235,7 @@ class Worker:
         )
         request = pb.inference.GenerateRequest(
             system_instruction=context.system_instruction,
+            memory=context.memory,
             messages=context.messages,
             attachments=source.attachments,
             request_id=job.id,

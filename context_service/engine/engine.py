@@ -110,40 +110,17 @@ class ContextEngine:
         return n
 
     @staticmethod
-    def _render_system(system_prompt: str, profile_lines: list[str], summary_lines: list[str]) -> str:
-        parts = [system_prompt] if system_prompt else []
+    def _render_memory(profile_lines: list[str], summary_lines: list[str]) -> str:
+        parts = []
         if profile_lines:
             parts.append(PROFILE_HEADER + "\n" + "\n".join(profile_lines))
         if summary_lines:
             parts.append(SUMMARY_HEADER + "\n" + "\n".join(summary_lines))
         return "\n\n".join(parts)
 
-    def build(self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "") -> ContextResult:
-        """Choose what the model sees for `message` within `budget_tokens` (never exceeded).
-
-        Priority: system prompt + message (mandatory) > profile > pinned recent turns >
-        summary reserve > scored turns; leftovers go to the summary, then more turns.
-        """
-        t0 = time.perf_counter()
+    def _select(self, index: SessionIndex, message: str, B: int, rem: int) -> tuple[list[int], list[int], list, dict[int, tuple[float, str]]]:
+        """Steps 2-4 of `build` when the history does not fit: pinned turns, scored turns, summary."""
         c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
-        B = int(budget_tokens)
-        msg_tokens = self.tok.count(message)
-        fixed = self._count_cached(system_prompt) + msg_tokens + 2 * ov
-        if fixed > B:
-            raise BudgetTooSmallError(f"system prompt + message need {fixed} tokens > budget {B}")
-        rem = B - fixed
-
-        # 1) profile (compact; pinned, but capped)
-        prof_lines: list[str] = []
-        cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
-        used = self._count_cached(PROFILE_HEADER) + 3
-        for line in index.profile.render_lines():
-            lc = self._count_cached(line) + 1
-            if used + lc <= cap:
-                prof_lines.append(line)
-                used += lc
-        rem -= used if prof_lines else 0
-
         # 2) pinned recent turns, newest first, contiguous
         pinned: list[int] = []
         pin_cap, used = int(c.pinned_max_fraction * B), 0
@@ -181,13 +158,51 @@ class ContextEngine:
                 chosen.append(p)
                 chosen_set.add(p)
                 room -= turns[p].tokens + ov
+        return pinned, chosen, items, scores
+
+    def build(self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "") -> ContextResult:
+        """Choose what the model sees for `message` within `budget_tokens` (never exceeded).
+
+        Priority: system prompt + message (mandatory) > profile > pinned recent turns >
+        summary reserve > scored turns; leftovers go to the summary, then more turns.
+        The system prompt leads and the memory (profile, summary) follows the turns, so the
+        prompt's start is the same from turn to turn while the selection only grows.
+        """
+        t0 = time.perf_counter()
+        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
+        B = int(budget_tokens)
+        msg_tokens = self.tok.count(message)
+        fixed = self._count_cached(system_prompt) + msg_tokens + 2 * ov
+        if fixed > B:
+            raise BudgetTooSmallError(f"system prompt + message need {fixed} tokens > budget {B}")
+        rem = B - fixed
+
+        # 1) profile (compact; pinned, but capped)
+        prof_lines: list[str] = []
+        cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
+        used = self._count_cached(PROFILE_HEADER) + 3
+        for line in index.profile.render_lines():
+            lc = self._count_cached(line) + 1
+            if used + lc <= cap:
+                prof_lines.append(line)
+                used += lc
+        rem -= used if prof_lines else 0
+
+        if index.full_tokens + ov * n <= rem:
+            # The whole history fits: send it all, in order. The prompt then only grows from
+            # turn to turn, so a local model reuses its cached prefix.
+            pinned, chosen, items = [], list(range(n)), []
+            scores = {p: (1.0, "whole-history") for p in range(n)}
+        else:
+            pinned, chosen, items, scores = self._select(index, message, B, rem)
 
         # 5) exact verification; degrade summary -> scored turns -> profile -> pinned turns
         turn_cost = sum(turns[p].tokens + ov for p in chosen) + sum(turns[p].tokens + ov for p in pinned)
+        sys_tokens = self._count_cached(system_prompt)
         while True:
-            sys_text = self._render_system(system_prompt, prof_lines, render_summary(items))
-            sys_tokens = self.tok.count(sys_text)
-            total = sys_tokens + ov + turn_cost + msg_tokens + ov
+            memory = self._render_memory(prof_lines, render_summary(items))
+            memory_tokens = self.tok.count(memory) + ov if memory else 0
+            total = sys_tokens + ov + turn_cost + memory_tokens + msg_tokens + ov
             if total <= B:
                 break
             excess = total - B
@@ -216,7 +231,8 @@ class ContextEngine:
         full = index.full_tokens + ov * n
         summary_tokens = 0
         if items:  # attribute the summary's share for stats (exact total is what matters)
-            summary_tokens = sys_tokens - self._count_cached(self._render_system(system_prompt, prof_lines, []))
+            profile_only = self._render_memory(prof_lines, [])
+            summary_tokens = memory_tokens - (self._count_cached(profile_only) + ov if profile_only else 0)
         stats = ContextStats(
             turns_total=n, full_history_tokens=full, context_tokens=total,
             reduction_ratio=round(1.0 - total / full, 4) if full else 0.0, budget_tokens=B,
@@ -224,4 +240,4 @@ class ContextEngine:
             summary_used=bool(items), summary_tokens=summary_tokens, selected=selected)
         log.debug("built context: %d/%d turns, %d/%d tokens in %.2f ms", len(sel_pos), n, total, B,
                   (time.perf_counter() - t0) * 1e3)
-        return ContextResult(sys_text, [turns[p] for p in sel_pos], message, stats)
+        return ContextResult(system_prompt, [turns[p] for p in sel_pos], message, stats, memory)

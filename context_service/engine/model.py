@@ -96,16 +96,18 @@ class ContextStats:
 
 @dataclass
 class ContextResult:
-    system_instruction: str  # system prompt + profile + summary
+    system_instruction: str  # the system prompt: stable from turn to turn
     turns: list[Turn]  # chosen turns, chronological
     message: str  # the new user message
     stats: ContextStats
+    memory: str = ""  # profile + summary: they change, so they come after the turns
 
     @property
     def messages(self) -> list[tuple[str, str]]:
-        """Chat messages: system first, chosen turns in order, then the new user message."""
+        """Chat messages: system first, chosen turns in order, the memory, then the new user message."""
         return (
             [("system", self.system_instruction)]
             + [(t.role, t.content) for t in self.turns]
+            + ([("system", self.memory)] if self.memory else [])
             + [("user", self.message)]
         )

@@ -26,6 +26,12 @@ class Prompt:
     turns: list[Turn]
     attachments: list[Attachment] = field(default_factory=list)
     max_output_tokens: int = 512
+    memory: str = ""  # profile and summary; chat models get it after the turns (stable prefix)
+
+    @property
+    def system_with_memory(self) -> str:
+        """For providers with one system text and no prefix cache of ours."""
+        return "\n\n".join(part for part in (self.system, self.memory) if part)
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class Provider(Protocol):
 def flatten(prompt: Prompt, labels: dict[str, str] | None = None) -> str:
     """The conversation as plain text, system first, for text-only endpoints."""
     names = labels or {"user": "User", "assistant": "Assistant"}
-    lines = [prompt.system.strip()] if prompt.system.strip() else []
+    system = prompt.system_with_memory.strip()
+    lines = [system] if system else []
     lines += [f"{names.get(t.role, t.role)}: {t.content}" for t in prompt.turns]
     return "\n\n".join(lines)

@@ -32,7 +32,7 @@ def build_request(prompt: Prompt, max_output_tokens: int) -> tuple[list[types.Co
         last = contents[-1]
         contents[-1] = types.Content(role=last.role, parts=[*parts, *(last.parts or [])])
     config = types.GenerateContentConfig(
-        system_instruction=prompt.system or None,
+        system_instruction=prompt.system_with_memory or None,
         max_output_tokens=max_output_tokens,
     )
     return contents, config

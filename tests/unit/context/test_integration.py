@@ -17,7 +17,7 @@ def test_early_fact_survives_300_turns(tokenizer, make_turns):
     chosen = {s.turn_id: s for s in res.stats.selected}
     assert "t4" in chosen and chosen["t4"].reason == "relevance"
     assert res.stats.context_tokens <= budget
-    assert "daughter: Mia" in res.system_instruction  # and it is in the profile
+    assert "daughter: Mia" in res.memory  # and it is in the profile
     assert res.stats.reduction_ratio > 0.9
 
 

@@ -37,7 +37,7 @@ def test_budget_never_exceeded(long_index, tokenizer, budget, message):
         return
     real = exact_tokens(tokenizer, res, eng.cfg.message_overhead_tokens)
     assert real == res.stats.context_tokens <= budget
-    assert res.system_instruction.startswith(SYSTEM) and res.messages[-1] == ("user", message)
+    assert res.system_instruction == SYSTEM and res.messages[-1] == ("user", message)
     pos = [idx.positions[t.turn_id] for t in res.turns]
     assert pos == sorted(pos)  # chronological
     assert [s.turn_id for s in res.stats.selected] == [t.turn_id for t in res.turns]
@@ -49,8 +49,10 @@ def test_pinned_parts_present_with_reasonable_budget(long_index):
     ids = [t.turn_id for t in res.turns]
     assert ids[-4:] == [t.turn_id for t in idx.turns[-4:]]
     assert {s.reason for s in res.stats.selected if s.turn_id in ids[-4:]} == {"pinned-recent"}
-    assert "location: Porto" in res.system_instruction and res.stats.profile_tokens > 0
-    assert res.stats.summary_used and "Summary of earlier conversation" in res.system_instruction
+    assert "location: Porto" in res.memory and res.stats.profile_tokens > 0
+    assert res.stats.summary_used and "Summary of earlier conversation" in res.memory
+    assert res.system_instruction == SYSTEM  # the stable start of every prompt
+    assert res.messages[-2] == ("system", res.memory)  # the memory sits just before the message
     assert "t5" in ids  # the relevant fact turn itself
     st_ = res.stats
     assert st_.turns_total == 200 and st_.full_history_tokens > st_.context_tokens
@@ -91,3 +93,20 @@ def test_huge_recent_turn_does_not_eat_budget(tokenizer):
     eng.append(idx, Turn("doc", "user", "lorem ipsum dolor " * 400, 2.0))
     res = eng.build(idx, "What is my cat called?", 300)
     assert [t.turn_id for t in res.turns] == ["old"] and res.stats.context_tokens <= 300
+
+
+def test_a_follow_up_prompt_starts_with_the_previous_prompt(engine):
+    """While the history fits, each prompt extends the last one's start, even when the user
+    states a new fact: the profile (memory) follows the turns, so a model's prompt cache holds."""
+    idx = engine.new_index()
+    said = ["Hi, I'm Ana and I live in Lisbon.", "I love old trams.", "My sister is called Rita.", "I work as a nurse."]
+    previous = None
+    for n, text in enumerate(said):
+        res = engine.build(idx, text, 2000, system_prompt=SYSTEM)
+        stable = res.messages[: 1 + len(res.turns)]  # system prompt and turns
+        if previous is not None:
+            assert stable[: len(previous)] == previous
+        engine.append(idx, Turn(f"u{n}", "user", text, 1e9 + n))
+        engine.append(idx, Turn(f"a{n}", "assistant", f"Noted ({n}).", 1e9 + n + 0.5))
+        previous = stable + [("user", text), ("assistant", f"Noted ({n}).")]
+    assert res.memory and "Lisbon" in res.memory  # the profile changed along the way, after the turns

@@ -32,12 +32,12 @@ def test_summary_covers_unchosen_older_turns_only(tokenizer, make_turns):
     res = eng.build(idx, "tell me about music festivals", 700)
     assert res.stats.summary_used
     chosen = {t.turn_id for t in res.turns}
-    summarised = [it for it in idx.summary.items.values() if it.line in res.system_instruction]
+    summarised = [it for it in idx.summary.items.values() if it.line in res.memory]
     assert summarised and all(it.turn_id not in chosen for it in summarised)
     # important old turns survive one way or the other: verbatim or summarised
     for tid in ("t10", "t30", "t50"):
         assert tid in chosen or any(it.turn_id == tid for it in summarised)
-    lines = res.system_instruction.split("Summary of earlier conversation:\n", 1)[1].splitlines()
+    lines = res.memory.split("Summary of earlier conversation:\n", 1)[1].splitlines()
     assert len(lines) == len(set(lines))  # no duplicate lines
     assert 0 < res.stats.summary_tokens <= 120 + 10  # bounded (estimate + exact recount)
 
