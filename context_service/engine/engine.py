@@ -177,23 +177,23 @@ class ContextEngine:
             raise BudgetTooSmallError(f"system prompt + message need {fixed} tokens > budget {B}")
         rem = B - fixed
 
-        # 1) profile (compact; pinned, but capped)
         prof_lines: list[str] = []
-        cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
-        used = self._count_cached(PROFILE_HEADER) + 3
-        for line in index.profile.render_lines():
-            lc = self._count_cached(line) + 1
-            if used + lc <= cap:
-                prof_lines.append(line)
-                used += lc
-        rem -= used if prof_lines else 0
-
         if index.full_tokens + ov * n <= rem:
-            # The whole history fits: send it all, in order. The prompt then only grows from
-            # turn to turn, so a local model reuses its cached prefix.
+            # The whole history fits: send it all, in order, and no profile or summary (the
+            # turns already say it all). The prompt then only grows from turn to turn, so a
+            # local model evaluates just the new message and reuses its cached prefix.
             pinned, chosen, items = [], list(range(n)), []
             scores = {p: (1.0, "whole-history") for p in range(n)}
         else:
+            # 1) profile (compact; pinned, but capped)
+            cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
+            used = self._count_cached(PROFILE_HEADER) + 3
+            for line in index.profile.render_lines():
+                lc = self._count_cached(line) + 1
+                if used + lc <= cap:
+                    prof_lines.append(line)
+                    used += lc
+            rem -= used if prof_lines else 0
             pinned, chosen, items, scores = self._select(index, message, B, rem)
 
         # 5) exact verification; degrade summary -> scored turns -> profile -> pinned turns

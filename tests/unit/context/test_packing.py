@@ -96,8 +96,9 @@ def test_huge_recent_turn_does_not_eat_budget(tokenizer):
 
 
 def test_a_follow_up_prompt_starts_with_the_previous_prompt(engine):
-    """While the history fits, each prompt extends the last one's start, even when the user
-    states a new fact: the profile (memory) follows the turns, so a model's prompt cache holds."""
+    """While the history fits, each prompt extends the last one, even when the user states a
+    new fact: the whole history goes verbatim and no memory comes between, so a model's
+    prompt cache holds."""
     idx = engine.new_index()
     said = ["Hi, I'm Ana and I live in Lisbon.", "I love old trams.", "My sister is called Rita.", "I work as a nurse."]
     previous = None
@@ -109,4 +110,5 @@ def test_a_follow_up_prompt_starts_with_the_previous_prompt(engine):
         engine.append(idx, Turn(f"u{n}", "user", text, 1e9 + n))
         engine.append(idx, Turn(f"a{n}", "assistant", f"Noted ({n}).", 1e9 + n + 0.5))
         previous = stable + [("user", text), ("assistant", f"Noted ({n}).")]
-    assert res.memory and "Lisbon" in res.memory  # the profile changed along the way, after the turns
+        assert res.memory == "" and res.messages[: len(stable)] == stable
+    assert {s.reason for s in res.stats.selected} == {"whole-history"}
