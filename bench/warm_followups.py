@@ -66,9 +66,10 @@ async def send(base_url: str, session: str, text: str) -> Turn:
     return Turn((first or end) - started, int(stats.get("context_tokens") or 0))
 
 
-def start_suite(tmp: str, model: str, max_tokens: int, cache: bool) -> Suite:
+def start_suite(tmp: str, model: str, max_tokens: int, cache: bool, budget: int) -> Suite:
     env = {"PROVIDERS": "local,fallback", "LOCAL_MODEL": model, "MAX_OUTPUT_TOKENS": str(max_tokens),
-           "LOCAL_TIMEOUT_S": "120", "JOB_DEADLINE_S": "300", "LOG_LEVEL": "WARNING", **NO_RATE_LIMITS}
+           "CONTEXT_TOKEN_BUDGET": str(budget), "LOCAL_TIMEOUT_S": "120", "JOB_DEADLINE_S": "300",
+           "LOG_LEVEL": "WARNING", **NO_RATE_LIMITS}
     if not cache:
         env["LOCAL_CACHE_BYTES"] = "0"
     return Suite(data_dir=Path(tmp), env=env).start(timeout=300)
@@ -103,16 +104,17 @@ async def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-0.5b")
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--budget", type=int, default=0, help="context token budget (0: the model's default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        suite = start_suite(tmp, args.model, args.max_tokens, cache=False)
+        suite = start_suite(tmp, args.model, args.max_tokens, cache=False, budget=args.budget)
         try:
             await send(suite.base_url, f"warm-up-{uuid.uuid4().hex[:10]}", "Hello!")
             cold = await conversation(suite.base_url, args.turns, cold=True)
         finally:
             suite.stop()
     with tempfile.TemporaryDirectory() as tmp:
-        suite = start_suite(tmp, args.model, args.max_tokens, cache=True)
+        suite = start_suite(tmp, args.model, args.max_tokens, cache=True, budget=args.budget)
         try:
             await send(suite.base_url, f"warm-up-{uuid.uuid4().hex[:10]}", "Hello!")
             warm = await conversation(suite.base_url, args.turns, cold=False)
@@ -121,7 +123,8 @@ async def main() -> None:
             suite.stop()
 
     print(f"machine  {machine()}")
-    print(f"model    {args.model}; replies of at most {args.max_tokens} tokens; seconds to first token per turn")
+    budget = f"budget {args.budget}" if args.budget else "the model's default budget"
+    print(f"model    {args.model}, {budget}; replies of at most {args.max_tokens} tokens; seconds to first token per turn")
     print(row("prompt", []) + " ".join(f"{t.context_tokens:5d}" for t in warm) + "   (context tokens, warm run)")
     print(row("cold", cold))
     print(row("warm", warm))
