@@ -6,8 +6,11 @@ import json
 import os
 import platform
 import statistics
+import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -95,3 +98,44 @@ def cpu_per_item_ms(before: dict[str, float], after: dict[str, float], items: in
 
 def machine() -> str:
     return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+@dataclass
+class Reply:
+    """One message sent through the gateway and its streamed reply, timed from the POST."""
+
+    job: dict[str, Any]
+    ttft_s: float  # to the first delta over SSE
+    total_s: float  # to the terminal status event
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return dict(self.job.get("result") or {})
+
+    @property
+    def decode_tps(self) -> float:
+        tokens = int((self.result.get("usage") or {}).get("completion_tokens", 0))
+        streaming = self.total_s - self.ttft_s
+        return (tokens - 1) / streaming if tokens > 1 and streaming > 0 else 0.0
+
+
+async def send_message(base_url: str, session: str, text: str, provider: str = "local") -> Reply:
+    """POST /messages, follow its SSE stream to the end, then GET the job; it must come from `provider`."""
+    headers = {"X-Session-Id": session}
+    async with http_client(base_url, 2, timeout_s=600) as client:
+        started = time.perf_counter()
+        async with client.post("/messages", json={"text": text}, headers=headers) as response:
+            job_id = (await response.json())["job_id"]
+        first = None
+        async for data in sse_data(client, f"/messages/{job_id}/events", headers):
+            if "text" in data and first is None:
+                first = time.perf_counter()
+            if data.get("status") in ("done", "error"):
+                break
+        end = time.perf_counter()
+        async with client.get(f"/messages/{job_id}", headers=headers) as response:
+            job = (await response.json())["job"]
+    reply = Reply(job, (first or end) - started, end - started)
+    if reply.result.get("provider") != provider:
+        raise SystemExit(f"answered by {reply.result.get('provider')!r}, not {provider}: {job}")
+    return reply

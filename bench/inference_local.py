@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import NO_RATE_LIMITS, machine, sse_data, http_client
+from bench.common import NO_RATE_LIMITS, machine, send_message
 from chat_common.local_models import resolve
 from suite.processes import Suite
 
@@ -56,25 +56,9 @@ class Run:
 
 
 async def via_suite(base_url: str, text: str) -> Run:
-    headers = {"X-Session-Id": f"bench-local-{uuid.uuid4().hex[:12]}"}
-    async with http_client(base_url, 4, timeout_s=300) as client:
-        started = time.perf_counter()
-        async with client.post("/messages", json={"text": text}, headers=headers) as response:
-            job_id = (await response.json())["job_id"]
-        first = None
-        async for data in sse_data(client, f"/messages/{job_id}/events", headers):
-            if "text" in data and first is None:
-                first = time.perf_counter()
-            if data.get("status") in ("done", "error"):
-                break
-        end = time.perf_counter()
-        async with client.get(f"/messages/{job_id}", headers=headers) as response:
-            job = (await response.json())["job"]
-    result = job.get("result") or {}
-    if result.get("provider") != "local":
-        raise SystemExit(f"answered by {result.get('provider')!r}, not the local model: {job}")
-    usage = result.get("usage") or {}
-    return Run((first or end) - started, usage.get("completion_tokens", 0), end - started, usage.get("prompt_tokens", 0))
+    reply = await send_message(base_url, f"bench-local-{uuid.uuid4().hex[:12]}", text)
+    usage = reply.result.get("usage") or {}
+    return Run(reply.ttft_s, usage.get("completion_tokens", 0), reply.total_s, usage.get("prompt_tokens", 0))
 
 
 def via_server(url: str, max_tokens: int, text: str) -> Run:

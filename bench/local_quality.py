@@ -16,13 +16,12 @@ import asyncio
 import re
 import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.common import NO_RATE_LIMITS, http_client, machine, rss_mb, sse_data
+from bench.common import NO_RATE_LIMITS, machine, rss_mb, send_message
 from chat_common.local_models import CATALOGUE
 from suite.processes import Suite
 
@@ -106,27 +105,8 @@ class Result:
 
 
 async def ask(base_url: str, session: str, text: str) -> Answer:
-    headers = {"X-Session-Id": session}
-    async with http_client(base_url, 2, timeout_s=600) as client:
-        started = time.perf_counter()
-        async with client.post("/messages", json={"text": text}, headers=headers) as response:
-            job_id = (await response.json())["job_id"]
-        first = None
-        async for data in sse_data(client, f"/messages/{job_id}/events", headers):
-            if "text" in data and first is None:
-                first = time.perf_counter()
-            if data.get("status") in ("done", "error"):
-                break
-        end = time.perf_counter()
-        async with client.get(f"/messages/{job_id}", headers=headers) as response:
-            job = (await response.json())["job"]
-    result = job.get("result") or {}
-    if result.get("provider") != "local":
-        raise SystemExit(f"answered by {result.get('provider')!r}, not the local model: {job}")
-    tokens = (result.get("usage") or {}).get("completion_tokens", 0)
-    first = first or end
-    tps = (tokens - 1) / (end - first) if tokens > 1 and end > first else 0.0
-    return Answer(result.get("reply", ""), first - started, tps)
+    reply = await send_message(base_url, session, text)
+    return Answer(reply.result.get("reply", ""), reply.ttft_s, reply.decode_tps)
 
 
 async def run_model(name: str, max_tokens: int, verbose: bool) -> Result:

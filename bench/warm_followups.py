@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import NO_RATE_LIMITS, http_client, machine, sse_data
+from bench.common import NO_RATE_LIMITS, machine, send_message
 from suite.processes import Suite
 
 TURNS = [
@@ -45,25 +45,8 @@ class Turn:
 
 
 async def send(base_url: str, session: str, text: str) -> Turn:
-    headers = {"X-Session-Id": session}
-    async with http_client(base_url, 2, timeout_s=600) as client:
-        started = asyncio.get_running_loop().time()
-        async with client.post("/messages", json={"text": text}, headers=headers) as response:
-            job_id = (await response.json())["job_id"]
-        first = None
-        async for data in sse_data(client, f"/messages/{job_id}/events", headers):
-            if "text" in data and first is None:
-                first = asyncio.get_running_loop().time()
-            if data.get("status") in ("done", "error"):
-                break
-        end = asyncio.get_running_loop().time()
-        async with client.get(f"/messages/{job_id}", headers=headers) as response:
-            job = (await response.json())["job"]
-    result = job.get("result") or {}
-    if result.get("provider") != "local":
-        raise SystemExit(f"answered by {result.get('provider')!r}: {job}")
-    stats = (result.get("context") or {})
-    return Turn((first or end) - started, int(stats.get("context_tokens") or 0))
+    reply = await send_message(base_url, session, text)
+    return Turn(reply.ttft_s, int((reply.result.get("context") or {}).get("context_tokens") or 0))
 
 
 def start_suite(tmp: str, model: str, max_tokens: int, cache: bool, budget: int) -> Suite:
