@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import NO_RATE_LIMITS, machine, send_message
+from bench.common import NO_RATE_LIMITS, machine, rss_mb, send_message
 from suite.processes import Suite
 
 TURNS = [
@@ -102,6 +102,7 @@ async def main() -> None:
             await send(suite.base_url, f"warm-up-{uuid.uuid4().hex[:10]}", "Hello!")
             warm = await conversation(suite.base_url, args.turns, cold=False)
             shared = {n: await round_robin(suite.base_url, n, max(2, args.turns // 2)) for n in (2, 4)}
+            server_rss = rss_mb(suite.processes["model_server"].pid)
         finally:
             suite.stop()
 
@@ -118,6 +119,7 @@ async def main() -> None:
         print(f"{n} conversations taking turns: follow-up TTFT median {statistics.median(t.ttft for t in later):.2f} s, "
               f"p90 {sorted(t.ttft for t in later)[int(0.9 * (len(later) - 1))]:.2f} s (one conversation alone: "
               f"{statistics.median(t.ttft for t in warm[1:]):.2f} s)")
+    print(f"model server RSS after {1 + 2 * len(TURNS[:args.turns]) + sum(len(t) for t in shared.values())} replies: {server_rss:.0f} MB")
 
 
 if __name__ == "__main__":

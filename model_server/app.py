@@ -14,6 +14,34 @@ from model_server.settings import ModelServerSettings
 log = logging.getLogger("model_server.app")
 
 
+def _compact_cache_class() -> type:
+    import llama_cpp
+
+    class CompactRAMCache(llama_cpp.LlamaRAMCache):  # type: ignore[misc]
+        """Keeps one row of logits per state: a restored state re-evaluates its last token
+        before sampling (Llama.generate), so the rest of the logits are never read."""
+
+        def __setitem__(self, key: object, value: object) -> None:
+            value.scores = value.scores[-1:].copy()  # type: ignore[attr-defined]
+            super().__setitem__(key, value)
+
+    return CompactRAMCache
+
+
+def attach_cache(capacity_bytes: int) -> None:
+    """Gives the served model a RAM cache of prompt states, so conversations taking turns each
+    keep their prefix. The library's own server option would copy the whole logits buffer
+    (n_batch x vocabulary: 311 MB for Qwen) into every saved state, outside its byte limit."""
+    from llama_cpp.server import app as server_app
+
+    proxy = getattr(server_app, "_llama_proxy", None)
+    model = getattr(proxy, "_current_model", None)
+    if model is None:  # the library changed shape: serve without a cache rather than fail
+        log.warning("no prompt-state cache: llama_cpp.server has no loaded model to attach it to")
+        return
+    model.set_cache(_compact_cache_class()(capacity_bytes))
+
+
 def build_app(settings: ModelServerSettings, model: ResolvedModel) -> FastAPI:
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
@@ -31,9 +59,7 @@ def build_app(settings: ModelServerSettings, model: ResolvedModel) -> FastAPI:
                 n_ctx=n_ctx,
                 n_threads=threads,
                 n_threads_batch=threads,
-                cache=settings.local_cache_bytes > 0,
-                cache_type="ram",
-                cache_size=settings.local_cache_bytes,
+                cache=False,  # set below: a cache that keeps states compact
                 # The library's server default (True) keeps logits for every prompt token: with
                 # Qwen's 151,936-token vocabulary that is 0.6 MB per token, and it tripled TTFT.
                 logits_all=False,
@@ -41,6 +67,8 @@ def build_app(settings: ModelServerSettings, model: ResolvedModel) -> FastAPI:
             )
         ],
     )
+    if settings.local_cache_bytes > 0:
+        attach_cache(settings.local_cache_bytes)
     log.info("loaded %s (%s, n_ctx=%d, %d threads) in %.2f s", model.name, model.path.name, n_ctx, threads, time.perf_counter() - started)
 
     @app.get("/health", include_in_schema=False)

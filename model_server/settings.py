@@ -15,7 +15,7 @@ class ModelServerSettings(BaseSettings):
     local_n_ctx: int = 0  # 0: the catalogue's window for the model (2,048 for a file)
     local_model_threads: int = 0  # 0: every core
     # Prompt states kept in RAM per conversation prefix, so a follow-up skips the shared prefix.
-    local_cache_bytes: int = 512 << 20
+    local_cache_bytes: int = 256 << 20
     log_level: str = "INFO"
     log_format: str = "json"
 
