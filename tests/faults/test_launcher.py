@@ -206,3 +206,36 @@ def test_a_crash_looping_model_is_reported_while_the_rest_keeps_answering(tmp_pa
     finally:
         stop(launcher)
     assert "Traceback" not in launcher.output
+
+
+@pytest.mark.slow
+def test_the_model_dying_mid_reply_ends_the_job_in_the_flagged_fallback_and_the_suite_stays_ready(tmp_path: Path) -> None:
+    launcher = start_launcher(tmp_path, PROVIDERS="local,fallback", LOCAL_MODEL=FAST_MODEL, MAX_OUTPUT_TOKENS="400", **NO_RATE_LIMITS)
+    try:
+        headers = {"X-Session-Id": f"dying-{uuid.uuid4().hex[:12]}"}
+        accepted = httpx.post(
+            f"{launcher.base_url}/messages", json={"text": "Write a long story about a lighthouse keeper."}, headers=headers, timeout=10
+        )
+        job_id = accepted.json()["job_id"]
+        events: list[str] = []
+        with httpx.stream("GET", f"{launcher.base_url}/messages/{job_id}/events", headers=headers, timeout=60) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    events.append(line.split(":", 1)[1].strip())
+                    if events[-1] == "delta" and events.count("delta") == 3:
+                        os.kill(launcher.parts()["model_server"], signal.SIGKILL)  # mid-reply
+                        assert httpx.get(f"{launcher.base_url}/readyz", timeout=5).status_code == 200
+                if line.startswith("data:") and ('"status": "done"' in line or '"status": "error"' in line):
+                    break
+        job = httpx.get(f"{launcher.base_url}/messages/{job_id}", headers=headers, timeout=10).json()["job"]
+        assert job["status"] == "done", job
+        assert job["result"]["provider"] == "fallback" and job["result"]["fallback"] is True
+        assert "restart" in events  # the UI is told to drop the partial text
+        deadline = time.monotonic() + 20
+        while not model_server_up(launcher):
+            assert time.monotonic() < deadline, "the model server was not restarted"
+            time.sleep(0.1)
+        assert ask(launcher.base_url, "Say hello.")["result"]["provider"] == "local"
+    finally:
+        stop(launcher)
+    assert "model_server exited unexpectedly (signal SIGKILL)" in launcher.output
