@@ -19,6 +19,11 @@ class JobSettings(ServiceSettings):
     # Jobs with no progress for this long are ended by the reaper.
     job_stuck_after_s: float = 600.0
     job_reaper_interval_s: float = 15.0
+    # One attempt of BuildContext or AppendTurn (normally milliseconds); one that times out is
+    # retried with backoff (base, doubling to max, with jitter) within the job's deadline.
+    context_call_timeout_s: float = 5.0
+    rpc_retry_backoff_base_s: float = 0.1
+    rpc_retry_backoff_max_s: float = 2.0
     # Token budget for the context of each reply; 0 leaves it to the context service.
     context_token_budget: int = 0
     # Where the gateway stores uploads (shared volume in containers).

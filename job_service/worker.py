@@ -14,6 +14,8 @@ import contextlib
 import logging
 import random
 import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import grpc
 from grpc import aio
@@ -22,6 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat_common import pb
+from chat_common.grpc.retry import retry_idempotent
 from chat_common.logs import job_id_var, request_id_var
 from chat_common.metrics import (
     JOB_DURATION,
@@ -36,6 +39,8 @@ from job_service.ingest import UnreadableFile, ingest, upload_path
 from job_service.queue import Entry, JobQueue
 from job_service.settings import JobSettings
 from job_service.store import DONE, ERROR, TERMINAL, JobStore
+
+Reply = TypeVar("Reply")
 
 log = logging.getLogger("job_service.worker")
 tracer = trace.get_tracer("job_service.worker")
@@ -226,13 +231,13 @@ class Worker:
             raise JobFailed(f"The file could not be analysed: {exc}") from exc
 
         # wait_for_ready: a dependency that is restarting is waited for (within the deadline),
-        # instead of failing the attempt at once.
-        context = await self.context.BuildContext(
-            pb.context.BuildContextRequest(
-                session_id=job.session_id, message=source.prompt, token_budget=self.settings.context_token_budget
-            ),
-            wait_for_ready=True,
+        # instead of failing the attempt at once. Both context calls are idempotent (AppendTurn
+        # by turn id), so an attempt that times out is tried again within the job's deadline.
+        deadline = time.monotonic() + self.settings.job_deadline_s - (time.perf_counter() - started)
+        build = pb.context.BuildContextRequest(
+            session_id=job.session_id, message=source.prompt, token_budget=self.settings.context_token_budget
         )
+        context = await self._idempotent("BuildContext", self.context.BuildContext, build, deadline)
         request = pb.inference.GenerateRequest(
             system_instruction=context.system_instruction,
             memory=context.memory,
@@ -243,16 +248,14 @@ class Worker:
         remaining = self.settings.job_deadline_s - (time.perf_counter() - started)
         reply, done, first_token_ms = await self._stream_reply(job.id, request, remaining, started)
 
-        await self.context.AppendTurn(
-            pb.context.AppendTurnRequest(
-                session_id=job.session_id,
-                turn_id=job.id,
-                user_text=source.turn_text,
-                assistant_text=reply,
-                at_ms=job.created_at_ms,
-            ),
-            wait_for_ready=True,
+        turn = pb.context.AppendTurnRequest(
+            session_id=job.session_id,
+            turn_id=job.id,
+            user_text=source.turn_text,
+            assistant_text=reply,
+            at_ms=job.created_at_ms,
         )
+        await self._idempotent("AppendTurn", self.context.AppendTurn, turn, deadline)
         return pb.jobs.JobResult(
             reply=reply,
             provider=done.provider,
@@ -262,6 +265,17 @@ class Worker:
             latency_ms=int((time.perf_counter() - started) * 1000),
             first_token_ms=first_token_ms,
             context=context.stats,
+        )
+
+    async def _idempotent(self, what: str, method: Callable[..., Awaitable[Reply]], request: object, deadline: float) -> Reply:
+        settings = self.settings
+        return await retry_idempotent(
+            lambda timeout: method(request, timeout=timeout, wait_for_ready=True),
+            what,
+            deadline,
+            settings.context_call_timeout_s,
+            settings.rpc_retry_backoff_base_s,
+            settings.rpc_retry_backoff_max_s,
         )
 
     async def _stream_reply(

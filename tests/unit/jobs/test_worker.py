@@ -289,3 +289,60 @@ async def test_a_long_job_is_heart_beaten_so_no_other_worker_takes_it(parts) -> 
         await worker.stop(grace=3)
     final = await store.load(job.id)
     assert final.status == DONE and final.result.reply == "slow but sure" and final.attempts == 1
+
+
+class TimedOut(aio.AioRpcError):
+    def __init__(self) -> None:
+        super().__init__(grpc.StatusCode.DEADLINE_EXCEEDED, aio.Metadata(), aio.Metadata(), details="Deadline Exceeded")
+
+
+@dataclass
+class StallingContext(FakeContext):
+    """Each call's first `stalls` attempts time out, as a paused context service makes them."""
+
+    stalls: int = 2
+    timeouts: list[float] = field(default_factory=list)
+    append_calls: int = 0
+
+    async def BuildContext(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        self.timeouts.append(kwargs["timeout"])
+        if len(self.timeouts) <= self.stalls:
+            raise TimedOut()
+        return await super().BuildContext(request, **kwargs)
+
+    async def AppendTurn(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        self.append_calls += 1
+        if self.append_calls <= self.stalls:
+            raise TimedOut()
+        return await super().AppendTurn(request, **kwargs)
+
+
+async def test_a_stalled_idempotent_step_is_retried_within_the_deadline_and_the_job_ends_done(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    context = StallingContext(stalls=2)
+    worker = make_worker(
+        store, queue, context, FakeInference(reply("ok")), context_call_timeout_s=0.5, rpc_retry_backoff_base_s=0.01
+    )
+    job = await create(store)
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.status == DONE and final.attempts == 1  # no requeue: retried in the attempt
+    assert len(context.timeouts) == 3 and max(context.timeouts) <= 0.5  # each attempt bounded
+    assert context.appended == [job.id] and context.append_calls == 3
+
+
+async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    context = StallingContext(stalls=10_000)
+    worker = make_worker(
+        store, queue, context, FakeInference(reply("never")), job_deadline_s=1.0, job_max_attempts=1,
+        context_call_timeout_s=0.2, rpc_retry_backoff_base_s=0.01, rpc_retry_backoff_max_s=0.05,
+    )
+    job = await create(store)
+    started = asyncio.get_running_loop().time()
+    await worker.process(await queue.claim(100))
+    elapsed = asyncio.get_running_loop().time() - started
+    final = await store.load(job.id)
+    assert final.status == ERROR and "took too long" in final.error
+    assert 0.8 <= elapsed < 2.0  # it used its deadline, and no more
+    assert len(context.timeouts) >= 3

@@ -1,0 +1,50 @@
+"""Retries of idempotent unary calls whose attempt ran out of time, within an overall deadline.
+
+A peer that stalls (paused by the OS, a long GC, a host hiccup) makes one attempt hit its
+DEADLINE_EXCEEDED; the caller's own deadline may still be far away. An idempotent call is
+then tried again, with exponential backoff and jitter, until it succeeds or the overall
+deadline leaves no room for another attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import grpc
+from grpc import aio
+
+log = logging.getLogger("chat_common.grpc.retry")
+
+Reply = TypeVar("Reply")
+# UNAVAILABLE is the transport's to retry (the channel's retry policy, wait_for_ready).
+TIMED_OUT = {grpc.StatusCode.DEADLINE_EXCEEDED}
+
+
+async def retry_idempotent(
+    call: Callable[[float], Awaitable[Reply]],
+    what: str,
+    deadline: float,
+    attempt_timeout_s: float,
+    backoff_base_s: float = 0.1,
+    backoff_max_s: float = 2.0,
+) -> Reply:
+    """`call(timeout)` until it returns; `deadline` is a time.monotonic() value."""
+    attempt = 0
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            return await call(max(0.05, min(attempt_timeout_s, left)))
+        except aio.AioRpcError as exc:
+            if exc.code() not in TIMED_OUT:
+                raise
+            delay = min(backoff_max_s, backoff_base_s * 2**attempt) * random.uniform(0.5, 1.0)
+            if time.monotonic() + delay + 0.05 >= deadline:
+                raise
+            attempt += 1
+            log.warning("%s timed out (attempt %d); retrying in %.2f s", what, attempt, delay)
+            await asyncio.sleep(delay)
