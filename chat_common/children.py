@@ -17,7 +17,10 @@ import ctypes.util
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 
 _PR_SET_PDEATHSIG = 1
 
@@ -27,6 +30,19 @@ def wrap(command: list[str]) -> list[str]:
     if not sys.platform.startswith("linux"):
         return command
     return [sys.executable, "-m", "chat_common.children", str(os.getpid()), *command]
+
+
+def wait_ready(
+    process: subprocess.Popen[bytes], is_ready: Callable[[], bool], timeout: float, what: str, hint: str = ""
+) -> None:
+    """Polls `is_ready` until it holds; a clear RuntimeError if the child exits first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not is_ready():
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}{hint}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not become ready within {timeout}s{hint}")
+        time.sleep(0.05)
 
 
 def _exec(parent_pid: int, command: list[str]) -> None:

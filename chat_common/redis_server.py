@@ -11,12 +11,11 @@ import logging
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import redis
 
-from chat_common.children import wrap
+from chat_common.children import wait_ready, wrap
 
 log = logging.getLogger("chat_common.redis_server")
 
@@ -72,18 +71,17 @@ class RedisServer:
         return self
 
     def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+        assert self.process is not None
         client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.exceptions.RedisError:
+                return False
+
         try:
-            while time.monotonic() < deadline:
-                if self.process is not None and self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server exited with {self.process.returncode}; see {self.data_dir}/redis.log")
-                try:
-                    if client.ping():
-                        return
-                except redis.exceptions.RedisError:
-                    time.sleep(0.05)
-            raise RuntimeError(f"redis-server did not answer on port {self.port} within {timeout}s")
+            wait_ready(self.process, answers, timeout, f"redis-server on port {self.port}", f"; see {self.data_dir}/redis.log")
         finally:
             client.close()
 

@@ -15,7 +15,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from chat_common.children import wrap
+from chat_common.children import wait_ready, wrap
 from chat_common.local_models import resolve
 from chat_common.redis_server import RedisServer, free_port
 
@@ -140,15 +140,8 @@ class Suite:
     def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
         for name in names or [n for n in START_ORDER if n in self.processes]:
-            while True:
-                process = self.processes[name]
-                if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}; see {self.data_dir}/logs/{name}.log")
-                if self._is_ready(name):
-                    break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name} did not become ready within {timeout}s")
-                time.sleep(0.1)
+            left = max(0.0, deadline - time.monotonic())
+            wait_ready(self.processes[name], lambda: self._is_ready(name), left, name, f"; see {self.data_dir}/logs/{name}.log")
 
     def _is_ready(self, name: str) -> bool:
         if name in HTTP_HEALTH:

@@ -6,12 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from chat_common.children import wrap
+from chat_common.children import wait_ready, wrap
 from chat_common.redis_server import free_port
 from suite.processes import ROOT
 
@@ -37,17 +36,17 @@ class ModelServer:
             self.process = subprocess.Popen(
                 wrap([sys.executable, "-m", "model_server"]), cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"model_server exited with {self.process.returncode}: {self.log_text()[-2000:]}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"model_server did not become ready within {timeout}s")
+        try:
+            wait_ready(self.process, self.healthy, timeout, "model_server")
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {self.log_text()[-2000:]}") from None
+        return self
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{self.port}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def log_text(self) -> str:
         path = self.log_dir / "model_server.log"
