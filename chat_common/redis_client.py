@@ -1,6 +1,20 @@
-"""One way to open Redis connections, so every service gets the same timeouts and retries."""
+"""One way to open Redis connections, so every service gets the same timeouts and retries.
+
+A hung Redis (paused for a fork, a failover, a stalled host) must cost a bounded wait, never
+a hang: every command gives up after `socket_timeout_s`. The client itself retries only
+refused or broken connections, where a short restart is the likely cause. A command that
+timed out may have run, so it is never re-sent blindly: callers retry steps that are
+idempotent, or check the effect first (`retry_transient`).
+"""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
@@ -8,18 +22,61 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+log = logging.getLogger("chat_common.redis_client")
 
-def connect(url: str) -> Redis:
-    """An asyncio Redis client that rides out a short Redis restart."""
+T = TypeVar("T")
+TRANSIENT = (RedisConnectionError, RedisTimeoutError)
+
+
+def connect(url: str, socket_timeout_s: float = 2.0, connection_retries: int = 8) -> Redis:
+    """An asyncio Redis client that rides out a short Redis restart and never hangs."""
     return Redis.from_url(
         url,
         decode_responses=True,
-        socket_connect_timeout=2.0,
+        socket_connect_timeout=min(2.0, socket_timeout_s),
+        socket_timeout=socket_timeout_s,
         socket_keepalive=True,
         health_check_interval=10,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=8),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError, ConnectionResetError],
+        retry=Retry(
+            ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=connection_retries,
+            supported_errors=(RedisConnectionError, ConnectionResetError),
+        ),
     )
+
+
+async def retry_transient(
+    step: Callable[[], Awaitable[T]],
+    what: str,
+    until: float,
+    ran: Callable[[], Awaitable[T | None]] | None = None,
+    backoff_base_s: float = 0.1,
+    backoff_max_s: float = 2.0,
+) -> T:
+    """Run a Redis step, retrying timeouts and lost connections with backoff and jitter
+    until the monotonic time `until`.
+
+    `ran`, for a step that is not idempotent: after a failure, it looks for the step's
+    effect and returns the step's result if it had run (None if not), so it runs once.
+    """
+    attempt = 0
+    while True:
+        try:
+            return await step()
+        except TRANSIENT as exc:
+            failure = exc
+        attempt += 1
+        delay = min(backoff_max_s, backoff_base_s * 2**attempt) * random.uniform(0.5, 1.0)
+        if time.monotonic() + delay >= until:
+            raise failure
+        log.warning("redis %s failed (%s); retrying in %.2f s", what, type(failure).__name__, delay)
+        await asyncio.sleep(delay)
+        if ran is not None:
+            try:
+                done = await ran()
+            except TRANSIENT:
+                continue  # still unreachable: look again after the next pause
+            if done is not None:
+                return done
 
 
 def tagged(prefix: str, key_id: str, suffix: str = "") -> str:

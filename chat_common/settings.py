@@ -5,13 +5,22 @@ Values come from environment variables; the defaults work offline on one machine
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Every Redis command gives up after this (commands take milliseconds; the longest
+    # blocking read waits 1 s). Refused or broken connections are retried this many times.
+    redis_socket_timeout_s: float = 2.0
+    redis_connection_retries: int = 8
     log_level: str = "INFO"
     log_format: str = "json"  # json | text
 
@@ -27,6 +36,12 @@ class ServiceSettings(BaseSettings):
     rpc_timeout_s: float = 10.0
     # Seconds a server waits for in-flight calls on shutdown.
     shutdown_grace_s: float = 10.0
+
+    def redis(self) -> Redis:
+        """This service's Redis client, with the bounds above."""
+        from chat_common.redis_client import connect
+
+        return connect(self.redis_url, self.redis_socket_timeout_s, self.redis_connection_retries)
 
 
 def port_of(addr: str) -> int:

@@ -12,7 +12,6 @@ from redis.asyncio import Redis
 
 from chat_common import pb
 from chat_common.grpc.client import channel
-from chat_common.redis_client import connect
 from gateway.batching import JobBatcher
 from gateway.fanout import FeedHub
 from gateway.settings import GatewaySettings
@@ -38,18 +37,18 @@ class Backends:
     @classmethod
     def open(cls, settings: GatewaySettings) -> Backends:
         channels = {
-            "job_service": channel(settings.job_service_addr, settings.rpc_timeout_s, settings.sse_stream_timeout_s),
-            "context_service": channel(settings.context_service_addr, settings.rpc_timeout_s),
-            "inference_service": channel(settings.inference_service_addr, settings.rpc_timeout_s),
+            "job_service": channel(settings.job_service_addr, settings.gateway_rpc_timeout_s, settings.sse_stream_timeout_s),
+            "context_service": channel(settings.context_service_addr, settings.gateway_rpc_timeout_s),
+            "inference_service": channel(settings.inference_service_addr, settings.gateway_rpc_timeout_s),
         }
         jobs = pb.jobs_grpc.JobServiceStub(channels["job_service"])
         return cls(
-            redis=connect(settings.redis_url),
+            redis=settings.redis(),
             channels=channels,
             jobs=jobs,
             context=pb.context_grpc.ContextServiceStub(channels["context_service"]),
             feeds=FeedHub(jobs),
-            submits=JobBatcher(jobs),
+            submits=JobBatcher(jobs, timeout_s=settings.gateway_rpc_timeout_s),
         )
 
     async def close(self) -> None:

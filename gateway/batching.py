@@ -33,10 +33,18 @@ def item_error(error: pb.jobs.ItemError) -> aio.AioRpcError:
     return aio.AioRpcError(code, aio.Metadata(), aio.Metadata(), details=error.message)
 
 
+def _retrieve(future: asyncio.Future[pb.jobs.CreateJobResponse]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class JobBatcher:
-    def __init__(self, jobs: pb.jobs_grpc.JobServiceStub, max_batch: int = 64, max_in_flight: int = 2) -> None:
+    def __init__(self, jobs: pb.jobs_grpc.JobServiceStub, max_batch: int = 64, max_in_flight: int = 2,
+                 timeout_s: float = 3.0) -> None:
         self.jobs = jobs
         self.max_batch = max_batch
+        # A submit waits at most this long in all, queued behind calls in flight included.
+        self.timeout_s = timeout_s
         # Two calls in flight keep the gateway and the job service busy at the same time.
         self.max_in_flight = max_in_flight
         self._pending: list[tuple[pb.jobs.BatchedCreateJob, asyncio.Future[pb.jobs.CreateJobResponse]]] = []
@@ -56,7 +64,14 @@ class JobBatcher:
             sender = asyncio.create_task(self._send_pending(), name="create-jobs")
             self._senders.add(sender)
             sender.add_done_callback(self._senders.discard)
-        return await future
+        try:
+            # shield: the batch goes on for the others; a job created late is found again
+            # by its Idempotency-Key when the client retries
+            return await asyncio.wait_for(asyncio.shield(future), self.timeout_s)
+        except TimeoutError:
+            future.add_done_callback(_retrieve)  # its outcome, when it comes, has no reader
+            raise aio.AioRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, aio.Metadata(), aio.Metadata(),
+                                  details="the job service did not answer in time") from None
 
     async def _send_pending(self) -> None:
         while self._pending:

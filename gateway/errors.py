@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from grpc import aio
+from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("gateway.errors")
@@ -80,6 +81,11 @@ def install(app: FastAPI) -> None:
             log.error("backend error %s: %s", exc.code().name, exc.details())
             return error_response(502, "The backend failed to handle the request.")
         return error_response(status, exc.details() or exc.code().name.lower())
+
+    @app.exception_handler(RedisError)
+    async def _redis(request: Request, exc: RedisError) -> JSONResponse:
+        log.warning("redis unavailable: %s", type(exc).__name__)
+        return error_response(503, "The service is temporarily unavailable. Please try again.", {"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

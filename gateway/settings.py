@@ -21,6 +21,9 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = 10 * 1024 * 1024
     upload_dir: str = "data/uploads"
     frontend_dist: str = str(ROOT / "frontend" / "dist")
+    # The longest a request waits for a backend call (they take milliseconds): a hung job
+    # service or Redis gets a 503 with Retry-After after this, not a hung request.
+    gateway_rpc_timeout_s: float = 3.0
     # Deadline of a live event stream; browsers reconnect with Last-Event-ID after it.
     sse_stream_timeout_s: float = 600.0
     sse_ping_s: float = 15.0

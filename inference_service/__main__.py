@@ -7,7 +7,6 @@ import logging
 
 from chat_common.grpc.server import run_until_signal
 from chat_common.process import init_process, run_service
-from chat_common.redis_client import connect
 from inference_service.app import build_chain, serve, watch_providers
 from inference_service.settings import InferenceSettings
 
@@ -18,7 +17,7 @@ async def main() -> None:
     settings = InferenceSettings()
     init_process("inference_service", settings)
     # Redis holds the shared provider cooldown; when it is down the chain fails open.
-    redis = connect(settings.redis_url)
+    redis = settings.redis()
     chain = build_chain(settings, redis)
     log.info("provider chain: %s", " -> ".join(p.name for p in chain.active()))
     server = await serve(settings, chain)

@@ -10,8 +10,10 @@ from inference_service.settings import InferenceSettings
 
 @dataclass(frozen=True)
 class ProviderPolicy:
-    # The longest wait for the provider's first chunk and between two chunks.
+    # The longest wait for the provider's first chunk (it reads the prompt first).
     timeout_s: float = 30.0
+    # The longest silence between two chunks once the reply has started.
+    idle_timeout_s: float = 10.0
     # Extra attempts after a retryable failure, only before any token was sent.
     max_retries: int = 0
 
@@ -42,11 +44,12 @@ class ChainPolicy:
         for name in ("gemini", "deepai", "local", "openai", "fallback"):
             per[name] = ProviderPolicy(
                 timeout_s=getattr(settings, f"{name}_timeout_s"),
+                idle_timeout_s=getattr(settings, f"{name}_idle_timeout_s"),
                 max_retries=getattr(settings, f"{name}_max_retries", 0),
             )
         return cls(
             providers=per,
-            default=ProviderPolicy(timeout_s=30.0, max_retries=0),
+            default=ProviderPolicy(timeout_s=30.0, idle_timeout_s=10.0, max_retries=0),
             request_deadline_s=settings.request_deadline_s,
             fallback_reserve_s=settings.fallback_reserve_s,
             backoff_base_s=settings.retry_backoff_base_s,

@@ -131,10 +131,12 @@ class ProviderChain:
         self, provider: Provider, prompt: Prompt, policy: ProviderPolicy, until: float
     ) -> AsyncIterator[Event]:
         stream = provider.stream(prompt)
+        started = False
         try:
             while True:
                 left = until - time.monotonic()
-                wait = min(policy.timeout_s, left)
+                limit = policy.idle_timeout_s if started else policy.timeout_s
+                wait = min(limit, left)
                 if wait <= 0:
                     raise ProviderError(f"{provider.name} ran out of the request's time", retryable=False, blames_provider=False)
                 try:
@@ -143,17 +145,19 @@ class ProviderChain:
                 except StopAsyncIteration:
                     raise ProviderError(f"{provider.name} ended its stream without finishing", retryable=True) from None
                 except TimeoutError:
-                    if left < policy.timeout_s:
+                    if left < limit:
                         # The caller's short deadline, not a slow provider: no retry, no cooldown.
                         raise ProviderError(
                             f"{provider.name} ran out of the request's time ({wait:.2f}s)", retryable=False, blames_provider=False
                         ) from None
-                    raise ProviderError(f"{provider.name} timed out after {wait:.2f}s", retryable=True) from None
+                    what = "went silent for" if started else "sent nothing within"
+                    raise ProviderError(f"{provider.name} {what} {wait:.2f}s", retryable=True) from None
                 except ProviderError:
                     raise
                 except Exception as exc:  # noqa: BLE001 - a provider bug must not end the chain
                     log.exception("provider %s raised an unexpected error", provider.name)
                     raise ProviderError(f"{provider.name} failed: {type(exc).__name__}", retryable=False) from exc
+                started = True
                 if isinstance(chunk, Delta):
                     if chunk.text:
                         yield chunk

@@ -6,8 +6,9 @@ from chat_common.settings import ServiceSettings
 class InferenceSettings(ServiceSettings):
     """InferenceService settings (environment variables of the same names, upper-case).
 
-    Every `<provider>_timeout_s` bounds the wait for that provider's first chunk and for
-    each later one; the request's own deadline bounds the whole reply.
+    Every `<provider>_timeout_s` bounds the wait for that provider's first chunk, and
+    `<provider>_idle_timeout_s` the silence between two later ones; the request's own
+    deadline bounds the whole reply.
     """
 
     inference_bind: str = ""
@@ -40,11 +41,13 @@ class InferenceSettings(ServiceSettings):
     # Pinned: google-genai 3.x defaults to v1, older releases to v1beta.
     gemini_api_version: str = "v1beta"
     gemini_timeout_s: float = 20.0
+    gemini_idle_timeout_s: float = 10.0
     gemini_max_retries: int = 2
 
     deepai_api_key: str = ""
     deepai_base_url: str = "https://api.deepai.org"
     deepai_timeout_s: float = 30.0
+    deepai_idle_timeout_s: float = 30.0
     deepai_max_retries: int = 1
 
     # The model server (`python -m model_server`, started by the suite); empty turns it off.
@@ -53,17 +56,20 @@ class InferenceSettings(ServiceSettings):
     # How often the model server is probed for the `chat.v1.InferenceService.local` health status.
     local_probe_interval_s: float = 2.0
     local_timeout_s: float = 30.0
+    local_idle_timeout_s: float = 10.0
     local_max_retries: int = 0
 
     openai_base_url: str = ""  # e.g. http://127.0.0.1:8080/v1 (any OpenAI-compatible server)
     openai_model: str = ""
     openai_api_key: str = ""
     openai_timeout_s: float = 30.0
+    openai_idle_timeout_s: float = 10.0
     openai_max_retries: int = 2
 
     instant_reply: str = "This is an instant reply for benchmarks."
     instant_delay_s: float = 0.0  # pause before each word of the instant reply
     fallback_timeout_s: float = 5.0
+    fallback_idle_timeout_s: float = 5.0
 
     @property
     def bind(self) -> str:

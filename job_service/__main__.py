@@ -8,7 +8,6 @@ from chat_common import pb
 from chat_common.grpc.client import channel
 from chat_common.grpc.server import run_until_signal, start_server
 from chat_common.process import init_process, run_service
-from chat_common.redis_client import connect
 from job_service.queue import JobQueue
 from job_service.servicer import JobServicer
 from job_service.settings import JobSettings
@@ -22,8 +21,8 @@ log = logging.getLogger("job_service")
 async def main() -> None:
     settings = JobSettings()
     init_process("job_service", settings)
-    redis = connect(settings.redis_url)
-    store = JobStore(redis, ttl_s=settings.job_ttl_s)
+    redis = settings.redis()
+    store = JobStore(redis, ttl_s=settings.job_ttl_s, write_retry_s=settings.job_write_retry_s)
     queue = JobQueue(redis)
     await queue.ensure_group()
     hub = WakeHub(redis)

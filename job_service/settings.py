@@ -24,6 +24,14 @@ class JobSettings(ServiceSettings):
     context_call_timeout_s: float = 5.0
     rpc_retry_backoff_base_s: float = 0.1
     rpc_retry_backoff_max_s: float = 2.0
+    # Silence limits of the inference stream: its first event (the providers get 30 s each
+    # for a first token, then the next one takes over), then between two events. A stream
+    # that goes silent longer is a hung inference service: the attempt is retried.
+    inference_first_event_timeout_s: float = 60.0
+    inference_idle_timeout_s: float = 30.0
+    # A worker's write to Redis (an event, the job's ending) that times out or finds Redis
+    # down is retried for this long (checked first, so it runs once).
+    job_write_retry_s: float = 30.0
     # Token budget for the context of each reply; 0 leaves it to the context service.
     context_token_budget: int = 0
     # Where the gateway stores uploads (shared volume in containers).

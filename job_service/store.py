@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from chat_common import pb
 from chat_common.errors import InvalidArgument, NotFound, ServiceError
 from chat_common.logs import request_id_var
+from chat_common.redis_client import retry_transient
 from job_service import keys
 
 PENDING = pb.common.JOB_STATUS_PENDING
@@ -171,9 +172,11 @@ class Created:
 
 
 class JobStore:
-    def __init__(self, redis: Redis, ttl_s: int = 0) -> None:
+    def __init__(self, redis: Redis, ttl_s: int = 0, write_retry_s: float = 30.0) -> None:
         self.redis = redis
         self.ttl_s = ttl_s
+        # How long a worker's write (an event, the ending) rides out a Redis that is down or hung.
+        self.write_retry_s = write_retry_s
         self._create = redis.register_script(_CREATE)
         self._append = redis.register_script(_APPEND)
         self._begin = redis.register_script(_BEGIN)
@@ -282,15 +285,25 @@ class JobStore:
         """
         at = now_ms()
         event.at_ms = at
+        encoded = encode_event(event)
         flat = [str(x) for pair in (fields or {}).items() for x in pair]
-        seq = await self._append(
-            keys=[keys.job(job_id), keys.events(job_id), keys.ACTIVE, keys.QUEUE],
-            args=[
-                job_id, at, encode_event(event), keys.wake_channel(job_id), "1" if terminal else "0",
-                self.ttl_s, ack_entry, keys.GROUP, *flat,
-            ],
-        )
-        return int(seq)
+        events = keys.events(job_id)
+
+        async def append() -> int:
+            return int(await self._append(
+                keys=[keys.job(job_id), events, keys.ACTIVE, keys.QUEUE],
+                args=[job_id, at, encoded, keys.wake_channel(job_id), "1" if terminal else "0",
+                      self.ttl_s, ack_entry, keys.GROUP, *flat],
+            ))
+
+        async def appended() -> int | None:
+            # A timed-out append may have run: then its event (stamped to the ms) is the last.
+            async with self.redis.pipeline(transaction=True) as pipe:
+                last, length = await pipe.lindex(events, -1).llen(events).execute()
+            return int(length) if last == encoded else None
+
+        until = time.monotonic() + self.write_retry_s
+        return await retry_transient(append, "append event", until, ran=appended)
 
     async def finish(
         self, job: pb.jobs.Job, status: int, result: pb.jobs.JobResult | None = None, error: str = "", ack_entry: str = ""

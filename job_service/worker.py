@@ -14,7 +14,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import grpc
@@ -52,6 +52,10 @@ FLUSH_INTERVAL_S = 0.03
 
 class JobFailed(Exception):
     """A failure the user should read as the job's error."""
+
+
+class StreamStalled(Exception):
+    """The inference service went silent: a hung process, retried like an unavailable one."""
 
 
 class Worker:
@@ -163,6 +167,12 @@ class Worker:
                 await self._retry_later(entry, attempt)
                 return
             outcome = (ERROR, None, _rpc_message(exc))
+        except StreamStalled as exc:
+            if attempt < self.settings.job_max_attempts:
+                log.warning("attempt %d failed (%s); job requeued", attempt, exc)
+                await self._retry_later(entry, attempt)
+                return
+            outcome = (ERROR, None, "The assistant stopped responding. Please try again.")
         except Exception:  # noqa: BLE001 - a bug must not leave the job to the visibility timeout
             log.exception("attempt %d failed unexpectedly", attempt)
             if attempt < self.settings.job_max_attempts:
@@ -256,12 +266,20 @@ class Worker:
             at_ms=job.created_at_ms,
         )
         await self._idempotent("AppendTurn", self.context.AppendTurn, turn, deadline)
+        usage = done.usage
+        if not usage.prompt_tokens and not done.fallback:
+            # A server that reports no usage (llama-cpp-python's, streaming): the context
+            # service counted this prompt with the model's own vocabulary.
+            usage = pb.common.TokenUsage(
+                prompt_tokens=context.stats.context_tokens, completion_tokens=usage.completion_tokens,
+                total_tokens=context.stats.context_tokens + usage.completion_tokens,
+            )
         return pb.jobs.JobResult(
             reply=reply,
             provider=done.provider,
             model=done.model,
             fallback=done.fallback,
-            usage=done.usage,
+            usage=usage,
             latency_ms=int((time.perf_counter() - started) * 1000),
             first_token_ms=first_token_ms,
             context=context.stats,
@@ -295,7 +313,7 @@ class Worker:
                 await self.store.append_event(job_id, pb.jobs.JobEvent(delta=pb.jobs.TextDelta(text=text)))
             last_flush = time.perf_counter()
 
-        async for message in self.inference.Generate(request, timeout=max(1.0, timeout), wait_for_ready=True):
+        async for message in self._events(request, timeout):
             kind = message.WhichOneof("event")
             if kind == "delta":
                 if not first_token_ms:
@@ -321,6 +339,27 @@ class Worker:
         if done is None:
             raise JobFailed("The assistant's reply ended before it was complete.")
         return "".join(parts), done, first_token_ms
+
+    async def _events(self, request: pb.inference.GenerateRequest, timeout: float) -> AsyncIterator[pb.inference.GenerateResponse]:
+        """The inference stream, bounded: its first event (the providers read the prompt and
+        may fail over first) and each later one must come within their limits."""
+        call = self.inference.Generate(request, timeout=max(1.0, timeout), wait_for_ready=True)
+        events = aiter(call)
+        limit = self.settings.inference_first_event_timeout_s
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(limit):
+                        message = await anext(events)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise StreamStalled(f"the inference service sent nothing for {limit:.0f} s") from None
+                yield message
+                limit = self.settings.inference_idle_timeout_s
+        finally:
+            if hasattr(call, "cancel"):
+                call.cancel()
 
     async def _reaper(self) -> None:
         """Ends jobs that made no progress for `job_stuck_after_s`: nothing hangs forever."""

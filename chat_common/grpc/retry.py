@@ -1,9 +1,9 @@
-"""Retries of idempotent unary calls whose attempt ran out of time, within an overall deadline.
+"""Retries of idempotent unary calls that failed transiently, within an overall deadline.
 
 A peer that stalls (paused by the OS, a long GC, a host hiccup) makes one attempt hit its
-DEADLINE_EXCEEDED; the caller's own deadline may still be far away. An idempotent call is
-then tried again, with exponential backoff and jitter, until it succeeds or the overall
-deadline leaves no room for another attempt.
+DEADLINE_EXCEEDED; a peer whose own store is down answers UNAVAILABLE. The caller's own
+deadline may still be far away. An idempotent call is then tried again, with exponential
+backoff and jitter, until it succeeds or the overall deadline leaves no room for another.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from grpc import aio
 log = logging.getLogger("chat_common.grpc.retry")
 
 Reply = TypeVar("Reply")
-# UNAVAILABLE is the transport's to retry (the channel's retry policy, wait_for_ready).
-TIMED_OUT = {grpc.StatusCode.DEADLINE_EXCEEDED}
+TRANSIENT = {grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNAVAILABLE}
 
 
 async def retry_idempotent(
@@ -40,11 +39,11 @@ async def retry_idempotent(
         try:
             return await call(max(0.05, min(attempt_timeout_s, left)))
         except aio.AioRpcError as exc:
-            if exc.code() not in TIMED_OUT:
+            if exc.code() not in TRANSIENT:
                 raise
             delay = min(backoff_max_s, backoff_base_s * 2**attempt) * random.uniform(0.5, 1.0)
             if time.monotonic() + delay + 0.05 >= deadline:
                 raise
             attempt += 1
-            log.warning("%s timed out (attempt %d); retrying in %.2f s", what, attempt, delay)
+            log.warning("%s failed (%s, attempt %d); retrying in %.2f s", what, exc.code().name, attempt, delay)
             await asyncio.sleep(delay)

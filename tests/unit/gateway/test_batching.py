@@ -131,3 +131,20 @@ async def test_each_item_carries_the_trace_of_its_own_request() -> None:
         for item in batch:
             n = int(item.request.text)
             assert item.trace_context["traceparent"].split("-")[1] == f"{n + 1:032x}"
+
+
+async def test_a_hung_job_service_costs_each_submit_at_most_its_timeout() -> None:
+    """Queued behind calls in flight or not, every submit gives up in time (a 503 upstream)."""
+
+    class Hung(FakeJobs):
+        async def CreateJobs(self, request: pb.jobs.CreateJobsRequest, **kwargs: object) -> pb.jobs.CreateJobsResponse:
+            await asyncio.sleep(30)
+            raise AssertionError("unreachable")
+
+    batcher = JobBatcher(Hung(), timeout_s=0.3)  # type: ignore[arg-type]
+    started = asyncio.get_running_loop().time()
+    outcomes = await asyncio.gather(*(submit(batcher, str(n)) for n in range(5)), return_exceptions=True)
+    assert asyncio.get_running_loop().time() - started < 1.0
+    assert all(isinstance(o, aio.AioRpcError) and o.code() == grpc.StatusCode.DEADLINE_EXCEEDED for o in outcomes)
+    for sender in list(batcher._senders):
+        sender.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -83,3 +84,40 @@ async def test_retries_stop_at_the_limit() -> None:
     a = Scripted("a", error, error, error, error)
     events = await run(chain(a, Scripted("b"), retries=2))
     assert a.calls == 3 and events[-1].provider == "b"  # type: ignore[attr-defined]
+
+
+class Stalling(Scripted):
+    """Waits `first_s` before its first token, then `gap_s` before the second."""
+
+    def __init__(self, name: str, first_s: float, gap_s: float) -> None:
+        super().__init__(name)
+        self.first_s, self.gap_s = first_s, gap_s
+
+    async def stream(self, prompt: Prompt) -> AsyncIterator[Chunk]:
+        self.calls += 1
+        await asyncio.sleep(self.first_s)
+        yield Delta("partial ")
+        await asyncio.sleep(self.gap_s)
+        yield Delta("rest")
+        yield Finished(Usage(1, 2), "m")
+
+
+def limits(first: float, idle: float) -> ChainPolicy:
+    return ChainPolicy(default=ProviderPolicy(timeout_s=first, idle_timeout_s=idle, max_retries=0))
+
+
+async def test_a_slow_first_token_is_allowed_its_own_longer_limit() -> None:
+    """Reading the prompt may take a while; the silence limit starts with the reply."""
+    a = Stalling("a", first_s=0.4, gap_s=0.05)
+    events = await run(ProviderChain([a, FallbackProvider()], limits(first=1.0, idle=0.2)))
+    assert isinstance(events[-1], Done) and events[-1].provider == "a"
+
+
+async def test_a_stream_that_goes_silent_moves_to_the_next_provider() -> None:
+    a = Stalling("a", first_s=0.0, gap_s=5.0)
+    started = time.monotonic()
+    events = await run(ProviderChain([a, FallbackProvider()], limits(first=1.0, idle=0.3)))
+    assert time.monotonic() - started < 2.0
+    restart = next(e for e in events if isinstance(e, Restart))
+    assert "silent" in restart.reason
+    assert isinstance(events[-1], Done) and events[-1].fallback

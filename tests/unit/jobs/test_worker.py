@@ -7,6 +7,7 @@ failure can be produced on demand; the real services are covered by the contract
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ class FakeContext:
         return pb.context.BuildContextResponse(
             system_instruction="sys",
             messages=[pb.common.ChatMessage(role=pb.common.ROLE_USER, content=request.message)],
-            stats=pb.common.ContextStats(turns_total=0),
+            stats=pb.common.ContextStats(turns_total=0, context_tokens=42),
         )
 
     async def AppendTurn(self, request, **kwargs):  # type: ignore[no-untyped-def]
@@ -52,12 +53,24 @@ class FakeContext:
 
 @dataclass
 class FakeInference:
-    """Yields a scripted list of GenerateResponse messages."""
+    """Yields a scripted list of GenerateResponse messages; the first `fail_times` calls
+    fail with UNAVAILABLE, and the first `silent_times` send nothing for `silence_s`."""
 
     script: list[pb.inference.GenerateResponse]
+    fail_times: int = 0
+    silent_times: int = 0
+    silence_s: float = 0.0
+    calls: int = 0
 
     def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:  # type: ignore[no-untyped-def]
+        self.calls += 1
+        call = self.calls
+
         async def stream() -> AsyncIterator[pb.inference.GenerateResponse]:
+            if call <= self.fail_times:
+                raise Unavailable()
+            if call <= self.silent_times:
+                await asyncio.sleep(self.silence_s)
             for item in self.script:
                 yield item
 
@@ -125,10 +138,19 @@ async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply
     assert (await store.load(job.id)).result.reply == "once"
 
 
-async def test_unavailable_dependency_requeues_then_succeeds(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unavailable_context_service_is_retried_within_the_attempt(parts) -> None:  # type: ignore[no-untyped-def]
     redis, store, queue = parts
-    context = FakeContext(fail_times=1)
+    context = FakeContext(fail_times=2)
     worker = make_worker(store, queue, context, FakeInference(reply("ok")))
+    job = await create(store)
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.status == DONE and final.attempts == 1 and context.calls == 3
+
+
+async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("ok"), fail_times=1))
     job = await create(store)
     await worker.process(await queue.claim(100))
     assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
@@ -138,9 +160,23 @@ async def test_unavailable_dependency_requeues_then_succeeds(parts) -> None:  # 
     assert final.status == DONE and final.attempts == 2
 
 
+async def test_a_silent_inference_stream_is_given_up_and_retried(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    inference = FakeInference(reply("ok"), silent_times=1, silence_s=5.0)
+    worker = make_worker(store, queue, FakeContext(), inference, inference_first_event_timeout_s=0.3)
+    job = await create(store)
+    started = time.monotonic()
+    await worker.process(await queue.claim(100))
+    assert time.monotonic() - started < 3.0, "the silent stream was waited for"
+    assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.status == DONE and final.attempts == 2 and final.result.reply == "ok"
+
+
 async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(parts) -> None:  # type: ignore[no-untyped-def]
     redis, store, queue = parts
-    worker = make_worker(store, queue, FakeContext(fail_times=100), FakeInference(reply("never")))
+    worker = make_worker(store, queue, FakeContext(fail_times=100), FakeInference(reply("never")), job_deadline_s=0.5)
     job = await create(store)
     for _ in range(3):
         entry = await queue.claim(100)
@@ -346,3 +382,12 @@ async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(p
     assert final.status == ERROR and "took too long" in final.error
     assert 0.8 <= elapsed < 2.0  # it used its deadline, and no more
     assert len(context.timeouts) >= 3
+
+
+async def test_a_reply_without_usage_counts_its_prompt_with_the_context_services_count(parts) -> None:  # type: ignore[no-untyped-def]
+    redis, store, queue = parts
+    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("one", "two")))
+    job = await create(store)
+    await worker.process(await queue.claim(100))
+    usage = (await store.load(job.id)).result.usage
+    assert (usage.prompt_tokens, usage.total_tokens) == (42, 42 + usage.completion_tokens)
