@@ -8,8 +8,7 @@ from chat_common import pb
 from chat_common.grpc.server import run_until_signal, start_server
 from chat_common.local_models import ModelError, lookup, resolve
 from chat_common.process import init_process, run_service
-from chat_common.redis_client import connect
-from context_service.engine import ContextEngine, LlamaVocabTokenizer, get_tokenizer
+from context_service.engine import ContextConfig, ContextEngine, LlamaVocabTokenizer, get_tokenizer
 from context_service.servicer import ContextServicer
 from context_service.settings import ContextSettings
 from context_service.store import TurnStore
@@ -40,8 +39,9 @@ def model_tokenizer(settings: ContextSettings) -> LlamaVocabTokenizer:
 async def main() -> None:
     settings = ContextSettings()
     init_process("context_service", settings)
-    engine = ContextEngine(model_tokenizer(settings))
-    redis = connect(settings.redis_url)
+    config = ContextConfig(followup_headroom_fraction=settings.context_followup_headroom)
+    engine = ContextEngine(model_tokenizer(settings), config)
+    redis = settings.redis()
     servicer = ContextServicer(engine, TurnStore(redis, engine, settings.index_cache_sessions), settings)
     server = await start_server(
         lambda s: pb.context_grpc.add_ContextServiceServicer_to_server(servicer, s),

@@ -17,18 +17,16 @@ from context_service.store import TurnStore
 
 log = logging.getLogger("context_service.servicer")
 
-_ROLES = {"user": pb.common.ROLE_USER, "assistant": pb.common.ROLE_ASSISTANT}
+_ROLES = {"user": pb.common.ROLE_USER, "assistant": pb.common.ROLE_ASSISTANT, "system": pb.common.ROLE_SYSTEM}
 MAX_BUDGET = 1_000_000
 
 
 
 def to_response(result: ContextResult) -> pb.context.BuildContextResponse:
     stats = result.stats
-    messages = [pb.common.ChatMessage(role=_ROLES[t.role], content=t.content) for t in result.turns]
-    messages.append(pb.common.ChatMessage(role=pb.common.ROLE_USER, content=result.message))
+    messages = [pb.common.ChatMessage(role=_ROLES[role], content=content) for role, content in result.messages[1:]]
     return pb.context.BuildContextResponse(
         system_instruction=result.system_instruction,
-        memory=result.memory,
         messages=messages,
         stats=pb.common.ContextStats(
             full_history_tokens=stats.full_history_tokens,

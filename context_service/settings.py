@@ -18,6 +18,10 @@ class ContextSettings(ServiceSettings):
     local_model: str = ""
     # Default token budget of a built context; 0: the local model's (chat_common/local_models.py).
     default_token_budget: int = 0
+    # Share of the budget a live conversation leaves free when its history is compacted, so
+    # the next turns only append to the prompt and a local model reuses its cached prefix.
+    # 0 spends the whole budget on every prompt (a provider with no prefix cache of ours).
+    context_followup_headroom: float = 0.4
     # Sessions whose index stays in memory; others are rebuilt from Redis on demand.
     index_cache_sessions: int = 256
     # Optional path to a GGUF whose vocabulary counts tokens (default: the local model's).

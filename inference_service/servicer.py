@@ -16,7 +16,7 @@ from inference_service.settings import InferenceSettings
 
 log = logging.getLogger("inference_service.servicer")
 
-_ROLES = {pb.common.ROLE_USER: "user", pb.common.ROLE_ASSISTANT: "assistant"}
+_ROLES = {pb.common.ROLE_USER: "user", pb.common.ROLE_ASSISTANT: "assistant", pb.common.ROLE_SYSTEM: "system"}
 
 
 def to_prompt(request: pb.inference.GenerateRequest, default_max_tokens: int) -> Prompt:
@@ -26,7 +26,7 @@ def to_prompt(request: pb.inference.GenerateRequest, default_max_tokens: int) ->
     for message in request.messages:
         role = _ROLES.get(message.role)
         if role is None:
-            raise InvalidArgument("every message needs role ROLE_USER or ROLE_ASSISTANT")
+            raise InvalidArgument("every message needs role ROLE_USER, ROLE_ASSISTANT or ROLE_SYSTEM")
         turns.append(Turn(role, message.content))
     if turns[-1].role != "user":
         raise InvalidArgument("the last message must be the user's")

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from .importance import importance
 from .index import SessionIndex
 from .model import ContextConfig, ContextResult, ContextStats, SelectedTurn, Turn
+from .plan import Note, PromptPlan
 from .profile import extract_facts
 from .summary import render as render_summary
 from .text import terms
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 PROFILE_HEADER = "Known facts about the user:"
 SUMMARY_HEADER = "Summary of earlier conversation:"
+NOTE_HEADER = "Earlier messages that may matter here:"
 
 
 class BudgetTooSmallError(ValueError):
@@ -160,52 +162,78 @@ class ContextEngine:
                 room -= turns[p].tokens + ov
         return pinned, chosen, items, scores
 
-    def build(self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "") -> ContextResult:
+    def build(self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "",
+              live: bool | None = None) -> ContextResult:
         """Choose what the model sees for `message` within `budget_tokens` (never exceeded).
 
-        Priority: system prompt + message (mandatory) > profile > pinned recent turns >
-        summary reserve > scored turns; leftovers go to the summary, then more turns.
-        The system prompt leads and the memory (profile, summary) follows the turns, so the
-        prompt's start is the same from turn to turn while the selection only grows.
+        While the whole history fits, it all goes, in order. Beyond that the history is
+        compacted (`_compact`) and later prompts of the conversation only append to it
+        (`_follow_up`), so each prompt starts with the previous one. `live`: whether more
+        turns will follow this prompt; None tells from the index (an earlier prompt of the
+        conversation was built with fewer turns).
         """
         t0 = time.perf_counter()
-        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
+        ov, n = self.cfg.message_overhead_tokens, len(index)
         B = int(budget_tokens)
         msg_tokens = self.tok.count(message)
-        fixed = self._count_cached(system_prompt) + msg_tokens + 2 * ov
+        sys_tokens = self._count_cached(system_prompt)
+        fixed = sys_tokens + msg_tokens + 2 * ov
         if fixed > B:
             raise BudgetTooSmallError(f"system prompt + message need {fixed} tokens > budget {B}")
-        rem = B - fixed
-
-        prof_lines: list[str] = []
-        if index.full_tokens + ov * n <= rem:
-            # The whole history fits: send it all, in order, and no profile or summary (the
-            # turns already say it all). The prompt then only grows from turn to turn, so a
-            # local model evaluates just the new message and reuses its cached prefix.
-            pinned, chosen, items = [], list(range(n)), []
-            scores = {p: (1.0, "whole-history") for p in range(n)}
+        key = (B, system_prompt)
+        if live is None:
+            live = index.last_build.get(key, n) < n
+        index.last_build[key] = n
+        if index.full_tokens + ov * n <= B - fixed:
+            # The whole history fits: send it all, in order, with no profile or summary (the
+            # turns say it all). The prompt only grows from turn to turn.
+            index.plans.pop(key, None)
+            whole = {p: ("whole-history", 1.0) for p in range(n)}
+            plan = PromptPlan(n, list(range(n)), whole, "", sys_tokens + ov + index.full_tokens + ov * n)
         else:
-            # 1) profile (compact; pinned, but capped)
-            cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
-            used = self._count_cached(PROFILE_HEADER) + 3
-            for line in index.profile.render_lines():
-                lc = self._count_cached(line) + 1
-                if used + lc <= cap:
-                    prof_lines.append(line)
-                    used += lc
-            rem -= used if prof_lines else 0
-            pinned, chosen, items, scores = self._select(index, message, B, rem)
+            plan = index.plans.get(key)
+            if plan is None or plan.n_head >= n or not self._follow_up(index, plan, message, msg_tokens, B):
+                # A live conversation keeps headroom, so the next turns append to this prompt.
+                headroom = int(self.cfg.followup_headroom_fraction * B) if live else 0
+                plan = self._compact(index, message, B - headroom if fixed <= B - headroom else B, sys_tokens, msg_tokens)
+                if headroom:
+                    # This prompt still spends the whole budget: what else fits goes in a note
+                    # at its end, which the next turns drop to make their room.
+                    room = B - plan.base_tokens - msg_tokens - ov
+                    note = self._note(index, message, plan.shown(n), room, opening=True)
+                    if note is not None:
+                        plan.notes[n] = note
+                index.plans[key] = plan
+        result = self._render(index, plan, system_prompt, message, msg_tokens, B)
+        log.debug("built context: %d/%d turns, %d/%d tokens in %.2f ms", len(result.turns), n,
+                  result.stats.context_tokens, B, (time.perf_counter() - t0) * 1e3)
+        return result
+
+    def _compact(self, index: SessionIndex, message: str, B: int, sys_tokens: int, msg_tokens: int) -> PromptPlan:
+        """A fresh selection within `B`: profile > pinned recent turns > summary reserve >
+        scored turns; leftovers go to the summary, then more turns."""
+        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
+        rem = B - (sys_tokens + msg_tokens + 2 * ov)
+        # 1) profile (compact; pinned, but capped)
+        prof_lines: list[str] = []
+        cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
+        used = self._count_cached(PROFILE_HEADER) + 3
+        for line in index.profile.render_lines():
+            lc = self._count_cached(line) + 1
+            if used + lc <= cap:
+                prof_lines.append(line)
+                used += lc
+        rem -= used if prof_lines else 0
+        pinned, chosen, items, scores = self._select(index, message, B, rem)
 
         # 5) exact verification; degrade summary -> scored turns -> profile -> pinned turns
         turn_cost = sum(turns[p].tokens + ov for p in chosen) + sum(turns[p].tokens + ov for p in pinned)
-        sys_tokens = self._count_cached(system_prompt)
         while True:
             memory = self._render_memory(prof_lines, render_summary(items))
             memory_tokens = self.tok.count(memory) + ov if memory else 0
             total = sys_tokens + ov + turn_cost + memory_tokens + msg_tokens + ov
             if total <= B:
                 break
-            excess = total - B
             if items:  # drop the weakest summary line, recount exactly
                 items.remove(min(items, key=lambda it: (it.score, it.pos)))
                 continue
@@ -220,24 +248,102 @@ class ContextEngine:
             else:  # cannot happen: fixed <= B was checked
                 raise BudgetTooSmallError(f"cannot fit mandatory parts in {B} tokens")
 
-        # 6) result, chronological
         reasons = {p: ("pinned-recent", 1.0) for p in pinned}
         for p in chosen:
             s, r = scores[p]
             reasons[p] = (r, s)
-        sel_pos = sorted(reasons)
-        selected = [SelectedTurn(turns[p].turn_id, round(reasons[p][1], 4), reasons[p][0], turns[p].tokens,
-                                 turns[p].content[:80]) for p in sel_pos]
-        full = index.full_tokens + ov * n
+        profile_tokens = self._count_cached(PROFILE_HEADER + "\n" + "\n".join(prof_lines)) if prof_lines else 0
         summary_tokens = 0
         if items:  # attribute the summary's share for stats (exact total is what matters)
             profile_only = self._render_memory(prof_lines, [])
             summary_tokens = memory_tokens - (self._count_cached(profile_only) + ov if profile_only else 0)
+        return PromptPlan(n, sorted(reasons), reasons, memory, sys_tokens + ov + turn_cost + memory_tokens,
+                          profile_tokens, summary_tokens)
+
+    def _follow_up(self, index: SessionIndex, plan: PromptPlan, message: str, msg_tokens: int, B: int) -> bool:
+        """Extend the plan by the turns since its last prompt; False when they no longer fit.
+
+        If the new message recalls turns the prompt does not quote, a short note quoting the
+        most relevant ones goes just before it, and stays there in later prompts.
+        """
+        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
+        plan.notes.pop(plan.n_head, None)  # the compaction's own note makes room for what follows
+        cost = plan.base_tokens + msg_tokens + ov
+        cost += sum(turns[p].tokens + ov + (plan.notes[p].tokens if p in plan.notes else 0)
+                    for p in range(plan.n_head, n))
+        if cost > B:
+            return False
+        plan.notes.pop(n, None)  # a retry of this turn chooses its note again
+        room = min(B - cost, int(c.followup_note_fraction * B))
+        note = self._note(index, message, plan.shown(n), room, opening=False)
+        if note is not None:
+            plan.notes[n] = note
+        return True
+
+    def _note(self, index: SessionIndex, message: str, shown: set[int], room: int, opening: bool) -> Note | None:
+        """Earlier turns the prompt does not quote yet, in one note that fits `room`.
+
+        A follow-up's note quotes only turns that match the message well, most relevant
+        first; a compaction's note takes what else scores, in the packing order of `_select`.
+        """
+        c, ov, turns = self.cfg, self.cfg.message_overhead_tokens, index.turns
+        budget = room - ov - self._count_cached(NOTE_HEADER) - 1
+        if budget <= 0:
+            return None
+        scores = self.score(index, message, exclude=shown)
+        if opening:
+            order = sorted((p for p, (s, _) in scores.items() if s >= c.min_score),
+                           key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** c.density_alpha)
+        else:
+            order = sorted((p for p, (s, r) in scores.items() if r == "relevance" and s >= c.followup_note_min_score),
+                           key=lambda p: -scores[p][0])
+        picked: list[int] = []
+        for p in order:
+            # an estimate from the turn's own count (no tokenizer call per turn); the note's
+            # text is counted exactly below
+            cost = turns[p].tokens + 1 + (0 if turns[p].speaker else self._count_cached(f"- {turns[p].role}:"))
+            if cost <= budget:
+                picked.append(p)
+                budget -= cost
+        while picked:
+            picked.sort()
+            text = NOTE_HEADER + "\n" + "\n".join(_note_line(turns[p]) for p in picked)
+            tokens = self.tok.count(text) + ov
+            if tokens <= room:
+                return Note(text, tokens, picked, [scores[p][0] for p in picked], [scores[p][1] for p in picked])
+            picked.remove(min(picked, key=lambda p: scores[p][0]))
+        return None
+
+    def _render(self, index: SessionIndex, plan: PromptPlan, system_prompt: str, message: str,
+                msg_tokens: int, B: int) -> ContextResult:
+        """The prompt of a plan at the index's current length, and its statistics."""
+        ov, n, turns = self.cfg.message_overhead_tokens, len(index), index.turns
+        sequence = [(turns[p].role, turns[p].content) for p in plan.head]
+        if plan.memory:
+            sequence.append(("system", plan.memory))
+        reasons = dict(plan.reasons)
+        total = plan.base_tokens + msg_tokens + ov
+        for p in range(plan.n_head, n + 1):
+            note = plan.notes.get(p)
+            if note is not None:
+                sequence.append(("system", note.text))
+                total += note.tokens
+                reasons.update((q, (r, s)) for q, s, r in zip(note.positions, note.scores, note.reasons, strict=True))
+            if p < n:
+                sequence.append((turns[p].role, turns[p].content))
+                total += turns[p].tokens + ov
+                reasons[p] = ("pinned-recent", 1.0)
+        verbatim = plan.head + list(range(plan.n_head, n))
+        selected = [SelectedTurn(turns[p].turn_id, round(reasons[p][1], 4), reasons[p][0], turns[p].tokens,
+                                 turns[p].content[:80]) for p in sorted(reasons)]
+        full = index.full_tokens + ov * n
         stats = ContextStats(
             turns_total=n, full_history_tokens=full, context_tokens=total,
             reduction_ratio=round(1.0 - total / full, 4) if full else 0.0, budget_tokens=B,
-            profile_tokens=(self._count_cached(PROFILE_HEADER + "\n" + "\n".join(prof_lines)) if prof_lines else 0),
-            summary_used=bool(items), summary_tokens=summary_tokens, selected=selected)
-        log.debug("built context: %d/%d turns, %d/%d tokens in %.2f ms", len(sel_pos), n, total, B,
-                  (time.perf_counter() - t0) * 1e3)
-        return ContextResult(system_prompt, [turns[p] for p in sel_pos], message, stats, memory)
+            profile_tokens=plan.profile_tokens, summary_used=plan.summary_tokens > 0,
+            summary_tokens=plan.summary_tokens, selected=selected)
+        return ContextResult(system_prompt, [turns[p] for p in verbatim], message, stats, plan.memory, sequence)
+
+
+def _note_line(turn: Turn) -> str:
+    return f"- {turn.speaker or turn.role}: {turn.text}"

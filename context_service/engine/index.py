@@ -12,6 +12,7 @@ import zlib
 
 from .bm25 import BM25Index
 from .model import Turn
+from .plan import PromptPlan
 from .profile import Profile
 from .summary import RollingSummary
 
@@ -32,6 +33,9 @@ class SessionIndex:
         self.top_k = top_important
         self._top: list[tuple[float, int]] = []  # min-heap of (importance, pos)
         self.full_tokens = 0  # sum of turn token counts (content only)
+        # Prompt plans of a live conversation, per (budget, system prompt); memory only.
+        self.plans: dict[tuple[int, str], PromptPlan] = {}
+        self.last_build: dict[tuple[int, str], int] = {}  # turns held at the last build
 
     def __len__(self) -> int:
         return len(self.turns)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-REASONS = ("pinned-recent", "relevance", "importance", "continuity")
+REASONS = ("pinned-recent", "relevance", "importance", "continuity", "whole-history")
 
 
 @dataclass(slots=True)
@@ -66,6 +66,10 @@ class ContextConfig:
     # packing: priority = score / cost**density_alpha (favours small, dense turns)
     density_alpha: float = 0.5
     min_score: float = 0.03
+    # follow-ups of a live conversation (see plan.py)
+    followup_headroom_fraction: float = 0.4  # left free at compaction for the turns to come
+    followup_note_fraction: float = 0.1  # at most this much of the budget quotes older turns
+    followup_note_min_score: float = 0.3
     profile_role: str = "user"
 
 
@@ -97,17 +101,15 @@ class ContextStats:
 @dataclass
 class ContextResult:
     system_instruction: str  # the system prompt: stable from turn to turn
-    turns: list[Turn]  # chosen turns, chronological
+    turns: list[Turn]  # turns sent verbatim, chronological
     message: str  # the new user message
     stats: ContextStats
-    memory: str = ""  # profile + summary: they change, so they come after the turns
+    memory: str = ""  # profile + summary (also a note in `sequence`)
+    # (role, content) between the system prompt and the message, in prompt order; role
+    # "system" is a note: the memory, or earlier turns quoted for a follow-up
+    sequence: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def messages(self) -> list[tuple[str, str]]:
-        """Chat messages: system first, chosen turns in order, the memory, then the new user message."""
-        return (
-            [("system", self.system_instruction)]
-            + [(t.role, t.content) for t in self.turns]
-            + ([("system", self.memory)] if self.memory else [])
-            + [("user", self.message)]
-        )
+        """Chat messages: the system prompt, the sequence, then the new user message."""
+        return [("system", self.system_instruction), *self.sequence, ("user", self.message)]

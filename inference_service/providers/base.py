@@ -9,7 +9,7 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Turn:
-    role: str  # "user" | "assistant"
+    role: str  # "user" | "assistant" | "system" (a note among the turns)
     content: str
 
 
@@ -26,12 +26,18 @@ class Prompt:
     turns: list[Turn]
     attachments: list[Attachment] = field(default_factory=list)
     max_output_tokens: int = 512
-    memory: str = ""  # profile and summary; chat models get it after the turns (stable prefix)
+    memory: str = ""  # a note for just before the new message (GenerateRequest.memory)
+
+    @property
+    def chat_turns(self) -> list[Turn]:
+        """The user and assistant turns, without the notes."""
+        return [t for t in self.turns if t.role != "system"]
 
     @property
     def system_with_memory(self) -> str:
-        """For providers with one system text and no prefix cache of ours."""
-        return "\n\n".join(part for part in (self.system, self.memory) if part)
+        """For providers with one system text and no prefix cache of ours: every note joins it."""
+        notes = [t.content for t in self.turns if t.role == "system"]
+        return "\n\n".join(part for part in (self.system, *notes, self.memory) if part)
 
 
 @dataclass(frozen=True)
@@ -106,5 +112,5 @@ def flatten(prompt: Prompt, labels: dict[str, str] | None = None) -> str:
     names = labels or {"user": "User", "assistant": "Assistant"}
     system = prompt.system_with_memory.strip()
     lines = [system] if system else []
-    lines += [f"{names.get(t.role, t.role)}: {t.content}" for t in prompt.turns]
+    lines += [f"{names.get(t.role, t.role)}: {t.content}" for t in prompt.chat_turns]
     return "\n\n".join(lines)

@@ -24,7 +24,7 @@ def build_request(prompt: Prompt, max_output_tokens: int) -> tuple[list[types.Co
     """Multi-turn contents (roles user/model) with images inline on the last user turn."""
     contents = [
         types.Content(role="model" if t.role == "assistant" else "user", parts=[types.Part.from_text(text=t.content)])
-        for t in prompt.turns
+        for t in prompt.chat_turns
     ]
     images = [a for a in prompt.attachments if a.media_type.startswith("image/")]
     if images and contents:

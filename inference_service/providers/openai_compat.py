@@ -15,8 +15,8 @@ log = logging.getLogger("inference_service.providers.openai_compat")
 
 
 def messages(prompt: Prompt) -> list[dict[str, str]]:
-    """System prompt, the turns, the memory, then the new message: the start stays stable,
-    so a server with a prompt cache (llama.cpp) evaluates only what is new."""
+    """System prompt, the turns and notes in order, then the new message: the start stays
+    stable, so a server with a prompt cache (llama.cpp) evaluates only what is new."""
     out = [{"role": "system", "content": prompt.system}] if prompt.system else []
     out += [{"role": t.role, "content": t.content} for t in prompt.turns[:-1]]
     if prompt.memory:

@@ -131,3 +131,36 @@ def test_default_order_is_offline_friendly() -> None:
     assert settings.provider_order == ["gemini", "deepai", "local", "fallback"]
     available = [p.name for p in build_providers(settings) if p.available()]
     assert available == ["local", "fallback"]  # no keys: the local model and the fallback
+
+
+NOTED = Prompt(
+    system="You are terse.",
+    turns=[Turn("user", "Hi there"), Turn("system", "Known facts about the user:\nname: Ana"),
+           Turn("assistant", "Hello!"), Turn("user", "What is my name?")],
+    max_output_tokens=16,
+)
+
+
+async def test_notes_stay_in_place_for_a_chat_server(openai: FakeOpenAI) -> None:
+    """A note among the turns (ROLE_SYSTEM) keeps its place: the prompt's start stays stable."""
+    provider = OpenAICompatProvider(f"{openai.url}/v1", "tiny-model", timeout_s=2)
+    await run(provider, NOTED)
+    await provider.aclose()
+    sent = json.loads(openai.requests[0].body)["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "system", "assistant", "user"]
+    assert sent[2]["content"].endswith("name: Ana")
+
+
+async def test_notes_join_the_system_text_for_gemini_and_deepai(gemini: FakeGemini, deepai: FakeDeepAI) -> None:
+    """Gemini has one system instruction and roles user/model only; DeepAI takes plain text."""
+    provider = GeminiProvider(gemini.api_key, "gemini-2.5-flash", gemini.url, timeout_s=2)
+    await run(provider, NOTED)
+    await provider.aclose()
+    body = json.loads(gemini.requests[0].body)
+    assert [c["role"] for c in body["contents"]] == ["user", "model", "user"]
+    assert "name: Ana" in body["systemInstruction"]["parts"][0]["text"]
+
+    provider = DeepAIProvider(deepai.api_key, deepai.url, timeout_s=2)
+    await run(provider, NOTED)
+    await provider.aclose()
+    assert deepai.texts[0].startswith("You are terse.") and "name: Ana" in deepai.texts[0].split("User:")[0]
