@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -21,6 +20,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from chat_common.backoff import backoff_delay
 
 log = logging.getLogger("chat_common.redis_client")
 
@@ -65,7 +66,7 @@ async def retry_transient(
         except TRANSIENT as exc:
             failure = exc
         attempt += 1
-        delay = min(backoff_max_s, backoff_base_s * 2**attempt) * random.uniform(0.5, 1.0)
+        delay = backoff_delay(attempt, backoff_base_s, backoff_max_s)
         if time.monotonic() + delay >= until:
             raise failure
         log.warning("redis %s failed (%s); retrying in %.2f s", what, type(failure).__name__, delay)

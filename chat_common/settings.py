@@ -5,12 +5,10 @@ Values come from environment variables; the defaults work offline on one machine
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.asyncio import Redis
 
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
+from chat_common.redis_client import connect
 
 
 class ServiceSettings(BaseSettings):
@@ -39,8 +37,6 @@ class ServiceSettings(BaseSettings):
 
     def redis(self) -> Redis:
         """This service's Redis client, with the bounds above."""
-        from chat_common.redis_client import connect
-
         return connect(self.redis_url, self.redis_socket_timeout_s, self.redis_connection_retries)
 
 

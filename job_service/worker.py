@@ -250,7 +250,6 @@ class Worker:
         context = await self._idempotent("BuildContext", self.context.BuildContext, build, deadline)
         request = pb.inference.GenerateRequest(
             system_instruction=context.system_instruction,
-            memory=context.memory,
             messages=context.messages,
             attachments=source.attachments,
             request_id=job.id,

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import grpc
 from grpc import aio
+
+from chat_common.backoff import backoff_delay
 
 log = logging.getLogger("chat_common.grpc.retry")
 
@@ -41,7 +42,7 @@ async def retry_idempotent(
         except aio.AioRpcError as exc:
             if exc.code() not in TRANSIENT:
                 raise
-            delay = min(backoff_max_s, backoff_base_s * 2**attempt) * random.uniform(0.5, 1.0)
+            delay = backoff_delay(attempt, backoff_base_s, backoff_max_s)
             if time.monotonic() + delay + 0.05 >= deadline:
                 raise
             attempt += 1
