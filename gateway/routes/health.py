@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from chat_common.file_limits import FileLimits
 from chat_common.filetypes import ALLOWED_EXTENSIONS
 from chat_common.local_models import lookup
 from gateway import deps
@@ -60,4 +61,5 @@ async def config(settings: Annotated[GatewaySettings, Depends(deps.settings)]) -
         max_message_chars=settings.max_message_chars,
         local_model=model.name if model else Path(settings.local_model).stem,
         local_model_title=model.title if model else Path(settings.local_model).name,
+        file_limits=FileLimits().public(),
     )

@@ -106,7 +106,8 @@ async def job_events(
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
 ) -> Response:
-    """Server-Sent Events of a job: `status`, `delta` and `restart`, each with its sequence number as id.
+    """Server-Sent Events of a job: `status`, `progress` (reading an upload), `delta` and `restart`,
+    each with its sequence number as id.
 
     Reconnect with `Last-Event-ID` (or `?after=N`) to replay only what was missed.
     """

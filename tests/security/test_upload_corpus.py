@@ -8,6 +8,8 @@ ERROR with a clear message, polled through GET /messages/{id}.
 
 from __future__ import annotations
 
+import socket
+import threading
 from dataclasses import dataclass
 
 import httpx
@@ -64,6 +66,15 @@ CASES = [
     Case("pdf-huge-page-count", "pages.pdf", files.pdf_huge_page_count(), 202, media_type="application/pdf", shown_name="pages.pdf"),
     Case("pdf-circular-pages", "loop.pdf", files.pdf_circular_pages(), 202, "could not be read", "application/pdf", "loop.pdf", "error"),
     Case("pdf-flate-bomb", "inflate.pdf", files.pdf_flate_bomb(), 202, media_type="application/pdf", shown_name="inflate.pdf"),
+    # Spreadsheets, slides and pages: bombs, macros, entities and junk.
+    Case("xlsx-zip-bomb", "bomb.xlsx", files.xlsx_bomb(), 202, "more than 100 MB", files.XLSX_TYPE, "bomb.xlsx", "error"),
+    Case("pptx-zip-bomb", "bomb.pptx", files.pptx_bomb(), 202, "more than 100 MB", files.PPTX_TYPE, "bomb.pptx", "error"),
+    Case("junk-xlsx", "junk.xlsx", files.junk_xlsx(), 202, "could not be read", files.XLSX_TYPE, "junk.xlsx", "error"),
+    Case("junk-pptx", "junk.pptx", files.junk_pptx(), 202, "could not be read", files.PPTX_TYPE, "junk.pptx", "error"),
+    Case("xlsm-macro", "totals.xlsx", files.xlsm_with_macro(), 202, media_type=files.XLSX_TYPE, shown_name="totals.xlsx"),
+    Case("xlsx-xxe", "xxe.xlsx", files.xlsx_xxe(), 202, "could not be read", files.XLSX_TYPE, "xxe.xlsx", "error"),
+    Case("fake-xlsx", "sheet.xlsx", b"name,qty\nwidget,3\n", 415, "does not match"),
+    Case("html-deeply-nested", "deep.html", files.html_deeply_nested(), 202, media_type="text/html", shown_name="deep.html"),
     # Sizes and encodings.
     Case("empty", "empty.txt", b"", 400, "empty"),
     Case("one-byte", "one.txt", b"a", 202, media_type="text/plain", shown_name="one.txt"),
@@ -114,3 +125,51 @@ def test_upload_corpus(client: httpx.Client, case: Case) -> None:
 def test_corpus_is_big_enough() -> None:
     assert len(CASES) >= 20
     assert {c.status for c in CASES} >= {202, 400, 413, 415}
+
+
+class ConnectionCounter:
+    """A TCP listener on 127.0.0.1 that counts who connects: nothing should."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.server.close()
+
+
+def test_external_references_in_uploads_are_never_fetched(client: httpx.Client) -> None:
+    listener = ConnectionCounter()
+    try:
+        uploads = [
+            ("linked.xlsx", files.xlsx_external_link(listener.url)),
+            ("linked.pptx", files.pptx_linked_image(listener.url)),
+            ("linked.html", files.html_with_links(listener.url)),
+        ]
+        jobs = []
+        for name, content in uploads:
+            response = upload(client, name, content)
+            assert response.status_code == 202, response.text
+            jobs.append(response.json()["job_id"])
+        for job_id in jobs:
+            job = wait_done(client, job_id, timeout=30)
+            assert job["status"] == "done", job
+    finally:
+        listener.close()
+    assert listener.connections == 0, "a reader followed a link in an upload"
