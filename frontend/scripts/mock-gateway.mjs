@@ -5,6 +5,8 @@
 // Message text steers it: "fail" → job error, "restart" → provider restart
 // mid-stream, "fallback" → fallback provider, "slow" → slower streaming,
 // "drop" → the first event stream is cut mid-reply (tests Last-Event-ID resume).
+// Uploaded files are "read" first: `progress` events (pages, OCR, sheets,
+// slides) come between the "processing" status and the first delta.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -14,7 +16,23 @@ const PORT = Number(process.env.PORT ?? 5174);
 const HOST = process.env.HOST ?? '127.0.0.1';
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 const MAX_UPLOAD = 10 * 1024 * 1024;
-const ALLOWED = ['txt', 'md', 'csv', 'json', 'log', 'py', 'pdf', 'docx', 'jpg', 'jpeg', 'png', 'webp', 'gif'];
+// The gateway's list (and the frontend's fallback in src/api/client.ts).
+const ALLOWED = [
+  'c', 'cpp', 'css', 'csv', 'docx', 'gif', 'go', 'h', 'htm', 'html', 'java', 'jpeg', 'jpg', 'js', 'json',
+  'log', 'md', 'pdf', 'png', 'pptx', 'py', 'rb', 'rs', 'sh', 'sql', 'toml', 'ts', 'txt', 'webp', 'xlsx',
+  'xml', 'yaml', 'yml',
+];
+const FILE_LIMITS = {
+  max_chars: 20000,
+  max_pages: 50,
+  max_ocr_pages: 20,
+  ocr_min_chars: 20,
+  max_render_pixels: 2500000,
+  max_image_pixels: 40000000,
+  max_rows: 500,
+  max_expanded_bytes: 104857600,
+};
+const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif']);
 
 /** @type {Map<string, any>} */
 const jobs = new Map();
@@ -74,11 +92,32 @@ function reply(text, kind, file) {
   ].join('\n');
 }
 
+/** The `progress` events a file job sends while its file is read ([] for plain text). */
+function readingSteps(file) {
+  const ext = file.name.includes('.') ? file.name.split('.').pop().toLowerCase() : '';
+  const counted = (noun, total) =>
+    Array.from({ length: total }, (_, i) => ({ text: `reading ${noun} ${i + 1} of ${total}`, done: i + 1, total }));
+  if (ext === 'pdf') return counted('page', 4);
+  if (ext === 'xlsx') return counted('sheet', 3);
+  if (ext === 'pptx') return counted('slide', 5);
+  // OCR of one image: no count to show, just the sentence.
+  if (IMAGE_EXTENSIONS.has(ext)) return [{ text: 'reading text in the image', done: 0, total: 0 }];
+  return [];
+}
+
+async function readFile(job) {
+  for (const step of readingSteps(job.file)) {
+    emit(job.id, 'progress', { ...step, at_ms: Date.now() });
+    await sleep(step.total ? 700 : 1500);
+  }
+}
+
 async function run(job) {
   const text = job.text.toLowerCase();
   const delay = text.includes('slow') ? 250 : 35;
   await sleep(400);
   setStatus(job, 'processing');
+  if (job.kind === 'file') await readFile(job);
   const full = reply(job.text, job.kind, job.file);
   const tokens = full.match(/\S+\s*/g) ?? [];
   let provider = text.includes('fallback') ? 'local' : 'gemini';
@@ -221,7 +260,13 @@ const server = createServer(async (req, res) => {
   const method = req.method ?? 'GET';
   try {
     if (path === '/config') {
-      return send(res, 200, { success: true, max_upload_bytes: MAX_UPLOAD, allowed_extensions: ALLOWED, max_message_chars: 8000 });
+      return send(res, 200, {
+        success: true,
+        max_upload_bytes: MAX_UPLOAD,
+        allowed_extensions: ALLOWED,
+        max_message_chars: 8000,
+        file_limits: FILE_LIMITS,
+      });
     }
     if (path === '/chat/history') return send(res, 200, { success: true, items: order.map((id) => jobs.get(id)) });
     if (path === '/chat/profile') {

@@ -229,6 +229,29 @@ describe('App', () => {
     });
   });
 
+  it('shows on the file card how far the server has read the file, until the reply starts', async () => {
+    const file = { name: 'scan.pdf', media_type: 'application/pdf', size_bytes: 5 };
+    const job = makeJob({ id: 'file-2', kind: 'file', text: '', file });
+    backend.fileAnswer = { status: 202, body: { success: true, job_id: 'file-2', status: 'pending', job } };
+    const user = await renderApp();
+    await user.upload(screen.getByTestId('file-input'), new File(['%PDF-'], 'scan.pdf', { type: 'application/pdf' }));
+    await act(async () => XHR.instances[0].finish());
+    const es = await streamFor('file-2');
+    act(() => {
+      es.emit('status', 1, { status: 'processing', job: null, error: null });
+      es.emit('progress', 2, { text: 'reading page 3 of 12', done: 3, total: 12, at_ms: 1764690000000 });
+    });
+    const card = screen.getByTestId('file-card');
+    expect(within(card).getByTestId('file-reading')).toHaveTextContent('reading page 3 of 12');
+    expect(within(card).getByRole('progressbar', { name: 'Reading scan.pdf' })).toHaveAttribute('aria-valuenow', '3');
+    act(() => es.emit('progress', 3, { text: 'reading page 4 of 12', done: 4, total: 12 }));
+    expect(within(card).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '4');
+    act(() => es.emit('delta', 4, { text: 'This scan is a contract.' }));
+    expect(within(card).queryByTestId('file-reading')).toBeNull();
+    expect(within(card).queryByRole('progressbar')).toBeNull();
+    expect(screen.getByTestId('message-assistant')).toHaveTextContent('This scan is a contract.');
+  });
+
   it('shows why a job failed and retries the same text with a new idempotency key', async () => {
     const user = await renderApp();
     await user.type(screen.getByTestId('composer-input'), 'Please answer{Enter}');

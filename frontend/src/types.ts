@@ -57,10 +57,32 @@ export interface Job {
   updated_at: string;
 }
 
+/** Limits the job worker applies while reading an uploaded file (`GET /config` → `file_limits`). */
+export interface FileLimits {
+  /** Characters of extracted text passed on to the assistant. */
+  max_chars?: number;
+  /** PDF pages read. */
+  max_pages?: number;
+  /** Scanned PDF pages read with OCR. */
+  max_ocr_pages?: number;
+  /** A PDF page with fewer extracted characters than this is read with OCR. */
+  ocr_min_chars?: number;
+  /** Pixels a PDF page is rendered at for OCR. */
+  max_render_pixels?: number;
+  /** Largest image (in pixels) accepted. */
+  max_image_pixels?: number;
+  /** Spreadsheet rows read. */
+  max_rows?: number;
+  /** Largest uncompressed size of an Office (zip) document. */
+  max_expanded_bytes?: number;
+}
+
 export interface AppConfig {
   max_upload_bytes: number;
   allowed_extensions: string[];
   max_message_chars: number;
+  /** Present when the server reports them. */
+  file_limits?: FileLimits;
 }
 
 export interface ProfileFact {
@@ -90,6 +112,19 @@ export interface DeltaEventData {
 export interface RestartEventData {
   failed_provider: string;
   reason: string;
+}
+
+/**
+ * While the worker reads an uploaded file (OCR, pages, sheets, slides): comes
+ * after the `processing` status and before the first `delta`.
+ */
+export interface ProgressEventData {
+  /** A sentence to show as is, e.g. "reading page 3 of 12". */
+  text: string;
+  done: number;
+  /** 0 when unknown (then no bar is shown). */
+  total: number;
+  at_ms?: number;
 }
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>(['done', 'error']);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
+  DEFAULT_CONFIG,
   eventsUrl,
   getConfig,
   getHistory,
@@ -98,6 +99,31 @@ describe('REST client', () => {
       ),
     );
     expect(cfg).toEqual({ max_upload_bytes: 5, allowed_extensions: ['pdf', 'txt'], max_message_chars: 9 });
+  });
+
+  it('passes the file limits through, keeping only numbers', async () => {
+    const cfg = await getConfig(
+      vi.fn(async () =>
+        jsonResponse(200, {
+          success: true,
+          max_upload_bytes: 5,
+          allowed_extensions: ['xlsx', 'pptx', 'htm'],
+          max_message_chars: 9,
+          file_limits: { max_pages: 50, max_rows: 500, max_chars: 'many', unknown_limit: 3 },
+        }),
+      ),
+    );
+    expect(cfg.allowed_extensions).toEqual(['xlsx', 'pptx', 'htm']);
+    expect(cfg.file_limits).toEqual({ max_pages: 50, max_rows: 500 });
+  });
+
+  it('falls back to the gateway extension list when the config has none', async () => {
+    const cfg = await getConfig(vi.fn(async () => jsonResponse(200, { success: true })));
+    expect(cfg.allowed_extensions).toEqual(DEFAULT_CONFIG.allowed_extensions);
+    expect(cfg.file_limits).toBeUndefined();
+    expect([...DEFAULT_CONFIG.allowed_extensions].sort()).toEqual(
+      'c cpp css csv docx gif go h htm html java jpeg jpg js json log md pdf png pptx py rb rs sh sql toml ts txt webp xlsx xml yaml yml'.split(' '),
+    );
   });
 
   it('builds event-stream URLs with ?after= only when resuming', () => {

@@ -2,7 +2,7 @@
  * REST client for the chat gateway. All URLs are relative (same origin); the
  * gateway sets the session cookie itself, so requests just carry cookies.
  */
-import type { AppConfig, Job, Profile } from '../types';
+import type { AppConfig, FileLimits, Job, Profile } from '../types';
 
 /** An error answered by the server (`{"success": false, "error": "..."}`) or a network failure. */
 export class ApiError extends Error {
@@ -146,13 +146,40 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 
 export const DEFAULT_CONFIG: AppConfig = {
   max_upload_bytes: 10 * 1024 * 1024,
-  allowed_extensions: ['txt', 'md', 'csv', 'json', 'log', 'py', 'pdf', 'docx', 'jpg', 'jpeg', 'png', 'webp', 'gif'],
+  // Keep in step with the gateway's allowed extension list (used until `/config` loads).
+  allowed_extensions: [
+    'c', 'cpp', 'css', 'csv', 'docx', 'gif', 'go', 'h', 'htm', 'html', 'java', 'jpeg', 'jpg', 'js', 'json',
+    'log', 'md', 'pdf', 'png', 'pptx', 'py', 'rb', 'rs', 'sh', 'sql', 'toml', 'ts', 'txt', 'webp', 'xlsx',
+    'xml', 'yaml', 'yml',
+  ],
   max_message_chars: 8000,
 };
 
+const FILE_LIMIT_KEYS: readonly (keyof FileLimits)[] = [
+  'max_chars',
+  'max_pages',
+  'max_ocr_pages',
+  'ocr_min_chars',
+  'max_render_pixels',
+  'max_image_pixels',
+  'max_rows',
+  'max_expanded_bytes',
+];
+
+/** The numeric limits of `file_limits`; undefined when the server sends none. */
+function parseFileLimits(raw: unknown): FileLimits | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const limits: FileLimits = {};
+  for (const key of FILE_LIMIT_KEYS) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (typeof value === 'number' && Number.isFinite(value)) limits[key] = value;
+  }
+  return limits;
+}
+
 export async function getConfig(fetchImpl?: FetchLike): Promise<AppConfig> {
   const body = await request<Partial<AppConfig>>('/config', { fetchImpl });
-  return {
+  const config: AppConfig = {
     max_upload_bytes:
       typeof body.max_upload_bytes === 'number' ? body.max_upload_bytes : DEFAULT_CONFIG.max_upload_bytes,
     allowed_extensions: Array.isArray(body.allowed_extensions)
@@ -161,6 +188,9 @@ export async function getConfig(fetchImpl?: FetchLike): Promise<AppConfig> {
     max_message_chars:
       typeof body.max_message_chars === 'number' ? body.max_message_chars : DEFAULT_CONFIG.max_message_chars,
   };
+  const fileLimits = parseFileLimits(body.file_limits);
+  if (fileLimits) config.file_limits = fileLimits;
+  return config;
 }
 
 export interface SubmitResponse {

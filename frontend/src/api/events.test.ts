@@ -100,6 +100,72 @@ describe('JobStream', () => {
     expect(onFinal).toHaveBeenCalledWith(job);
   });
 
+  it('dispatches reading progress until the first delta', () => {
+    const { stream, last, updates } = setup();
+    stream.start();
+    const es = FakeEventSource.last();
+    es.emit('status', 1, { status: 'processing', job: null, error: null });
+    expect(last().progress).toBeNull();
+    es.emit('progress', 2, { text: 'reading page 3 of 12', done: 3, total: 12, at_ms: 1764690000000 });
+    expect(last()).toMatchObject({
+      status: 'processing',
+      lastSeq: 2,
+      progress: { text: 'reading page 3 of 12', done: 3, total: 12, at_ms: 1764690000000 },
+    });
+    es.emit('progress', 3, { text: 'reading page 4 of 12', done: 4, total: 12 });
+    expect(last().progress).toMatchObject({ text: 'reading page 4 of 12', done: 4, total: 12 });
+    es.emit('delta', 4, { text: 'The report' });
+    expect(last().progress).toBeNull();
+    expect(last().text).toBe('The report');
+    // A stray progress after the reply started does not bring the display back.
+    const before = updates.length;
+    es.emit('progress', 5, { text: 'reading page 5 of 12', done: 5, total: 12 });
+    expect(updates).toHaveLength(before);
+    expect(last().progress).toBeNull();
+  });
+
+  it('keeps progress with an unknown total as text only and ignores malformed progress', () => {
+    const { stream, last } = setup();
+    stream.start();
+    const es = FakeEventSource.last();
+    es.emit('progress', 1, { text: 'reading text in the image', done: 0, total: 0 });
+    // A progress event implies the worker is processing.
+    expect(last().status).toBe('processing');
+    expect(last().progress).toMatchObject({ text: 'reading text in the image', done: 0, total: 0 });
+    es.emit('progress', 2, 'not json');
+    es.emit('progress', 3, { done: 1, total: 2 });
+    expect(last().progress?.text).toBe('reading text in the image');
+  });
+
+  it('clears progress on restart and on the terminal status', () => {
+    const { stream, last, onFinal } = setup();
+    stream.start();
+    const es = FakeEventSource.last();
+    es.emit('progress', 1, { text: 'reading slide 2 of 5', done: 2, total: 5 });
+    es.emit('restart', 2, { failed_provider: 'gemini', reason: 'timeout' });
+    expect(last().progress).toBeNull();
+    es.emit('progress', 3, { text: 'reading sheet 1 of 3', done: 1, total: 3 });
+    expect(last().progress?.text).toBe('reading sheet 1 of 3');
+    const job = makeJob({ id: 'job-1', status: 'error', error: 'Could not read the file' });
+    es.emit('status', 4, { status: 'error', job, error: 'Could not read the file' });
+    expect(onFinal).toHaveBeenCalledWith(job);
+    expect(last().progress).toBeNull();
+  });
+
+  it('does not re-apply replayed progress after a reconnect', () => {
+    const { stream, last, updates } = setup();
+    stream.start();
+    const es = FakeEventSource.last();
+    es.emit('progress', 1, { text: 'reading page 1 of 2', done: 1, total: 2 });
+    es.emit('progress', 2, { text: 'reading page 2 of 2', done: 2, total: 2 });
+    es.fail(false);
+    es.open();
+    const before = updates.length;
+    es.emit('progress', 1, { text: 'reading page 1 of 2', done: 1, total: 2 });
+    expect(updates).toHaveLength(before);
+    expect(last().progress).toMatchObject({ text: 'reading page 2 of 2', done: 2 });
+  });
+
   it('lets the browser reconnect by itself (Last-Event-ID) while the EventSource is reconnecting', () => {
     const { stream, last } = setup();
     stream.start();

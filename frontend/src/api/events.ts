@@ -4,6 +4,8 @@
  * - Applies events in sequence order and drops any event whose seq it has
  *   already applied (the server replays after a reconnect).
  * - `delta` appends to the reply; `restart` discards the partial reply.
+ * - `progress` (an uploaded file being read: OCR, pages, sheets) is kept as the
+ *   latest one until the first `delta`, a `restart` or the end of the job.
  * - The browser's own EventSource reconnects send `Last-Event-ID`; when the
  *   EventSource gives up (closed) a fresh one is opened with `?after=<seq>`.
  * - After repeated failures without any event it falls back to polling
@@ -12,7 +14,7 @@
  * EventSource, the job fetcher and the timers are injectable for tests.
  */
 import { ApiError, eventsUrl, getJob } from './client';
-import type { DeltaEventData, Job, JobStatus, RestartEventData, StatusEventData } from '../types';
+import type { DeltaEventData, Job, JobStatus, ProgressEventData, RestartEventData, StatusEventData } from '../types';
 import { isTerminal } from '../types';
 
 /** The part of the EventSource interface this client uses. */
@@ -41,6 +43,8 @@ export interface StreamSnapshot {
   /** The full job once the server sent it (terminal status event or a poll). */
   job: Job | null;
   error: string | null;
+  /** The latest `progress` while the uploaded file is being read; null once the reply starts. */
+  progress: ProgressEventData | null;
 }
 
 export interface JobStreamOptions {
@@ -50,6 +54,8 @@ export interface JobStreamOptions {
   /** Text already displayed up to `afterSeq`. */
   initialText?: string;
   initialStatus?: JobStatus;
+  /** Progress already displayed up to `afterSeq`. */
+  initialProgress?: ProgressEventData | null;
   /** Called after every change with a fresh snapshot. */
   onUpdate?: (snapshot: StreamSnapshot) => void;
   /** A provider failed mid-stream; the partial text was discarded. */
@@ -102,12 +108,14 @@ export class JobStream {
   private mode: StreamMode = 'connecting';
   private job: Job | null = null;
   private error: string | null = null;
+  private progress: ProgressEventData | null;
 
   constructor(options: JobStreamOptions) {
     this.opts = options;
     this.status = options.initialStatus ?? 'pending';
     this.text = options.initialText ?? '';
     this.lastSeq = options.afterSeq ?? 0;
+    this.progress = options.initialProgress ?? null;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
     this.factory = options.eventSourceFactory === undefined ? defaultEventSourceFactory() : options.eventSourceFactory;
@@ -138,6 +146,7 @@ export class JobStream {
       mode: this.mode,
       job: this.job,
       error: this.error,
+      progress: this.progress,
     };
   }
 
@@ -200,6 +209,7 @@ export class JobStream {
     listen('status', (e) => this.applyStatus(e));
     listen('delta', (e) => this.applyDelta(e));
     listen('restart', (e) => this.applyRestart(e));
+    listen('progress', (e) => this.applyProgress(e));
   }
 
   private handleStreamError(es: EventSourceLike): void {
@@ -248,6 +258,7 @@ export class JobStream {
       if (data.job.error) this.error = data.job.error;
     }
     if (isTerminal(data.status)) {
+      this.progress = null;
       if (data.job?.result?.reply !== undefined && data.job.result !== null) this.text = data.job.result.reply;
       this.finish(data.job);
       return;
@@ -259,6 +270,23 @@ export class JobStream {
     const data = parseData<DeltaEventData>(event);
     if (!data || typeof data.text !== 'string') return;
     this.text += data.text;
+    this.progress = null;
+    if (this.status === 'pending') this.status = 'processing';
+    this.emit();
+  }
+
+  private applyProgress(event: MessageEvent): void {
+    const data = parseData<ProgressEventData>(event);
+    if (!data || typeof data.text !== 'string') return;
+    // The reply has started: the file has been read already.
+    if (this.text) return;
+    const count = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
+    this.progress = {
+      text: data.text,
+      done: count(data.done),
+      total: count(data.total),
+      ...(typeof data.at_ms === 'number' ? { at_ms: data.at_ms } : {}),
+    };
     if (this.status === 'pending') this.status = 'processing';
     this.emit();
   }
@@ -266,6 +294,7 @@ export class JobStream {
   private applyRestart(event: MessageEvent): void {
     const data = parseData<RestartEventData>(event) ?? { failed_provider: '', reason: '' };
     this.text = '';
+    this.progress = null;
     this.emit();
     if (!this.stopped) this.opts.onRestart?.(data);
   }
@@ -288,6 +317,7 @@ export class JobStream {
     this.status = job.status;
     if (job.result && typeof job.result.reply === 'string') this.text = job.result.reply;
     if (job.error) this.error = job.error;
+    this.progress = null;
     this.mode = 'closed';
     this.emit();
     this.stopped = true;
@@ -301,6 +331,7 @@ export class JobStream {
     this.cancelTimer();
     this.status = 'error';
     this.error = message;
+    this.progress = null;
     this.mode = 'closed';
     this.emit();
     this.stopped = true;
@@ -313,6 +344,8 @@ export class JobStream {
     if (this.stopped) return;
     this.teardownSource();
     this.cancelTimer();
+    // Polling cannot follow the reading progress: drop it rather than show a stale one.
+    this.progress = null;
     this.setMode('polling');
     void this.poll();
   }

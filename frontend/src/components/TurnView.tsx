@@ -23,6 +23,7 @@ export const TurnView = memo(function TurnView({ turn, canRetry, onRetry, onDism
             file={turn.file}
             note={turn.text || undefined}
             progress={turn.phase === 'uploading' ? (turn.uploadProgress ?? 0) : null}
+            reading={turn.phase === 'processing' ? turn.readProgress : null}
             rejection={rejected ? turn.error : null}
             onDismiss={rejected ? () => onDismiss(turn.localId) : undefined}
           />

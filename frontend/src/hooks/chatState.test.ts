@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StreamSnapshot } from '../api/events';
 import { chatReducer, mergeHistory, newLocalTurn, turnFromJob } from './chatState';
 import { doneJob, makeJob } from '../test/fakes';
 
@@ -38,12 +39,78 @@ describe('chat state', () => {
     expect(state.turns[0].jobId).toBe('new');
   });
 
+  describe('reading progress of an uploaded file', () => {
+    const reading = { text: 'reading page 3 of 12', done: 3, total: 12 };
+    const snapshot = (overrides: Partial<StreamSnapshot> = {}): StreamSnapshot => ({
+      status: 'processing',
+      text: '',
+      lastSeq: 2,
+      mode: 'live',
+      job: null,
+      error: null,
+      progress: reading,
+      ...overrides,
+    });
+    const fileJob = makeJob({
+      id: 'f',
+      kind: 'file',
+      text: '',
+      status: 'processing',
+      file: { name: 'scan.pdf', media_type: 'application/pdf', size_bytes: 10 },
+    });
+
+    function readingState() {
+      let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: [fileJob] });
+      expect(state.turns[0].readProgress).toBeNull();
+      state = chatReducer(state, { type: 'stream', localId: 'job:f', snapshot: snapshot() });
+      return state;
+    }
+
+    it('keeps the latest progress of the turn', () => {
+      let state = readingState();
+      expect(state.turns[0].readProgress).toEqual(reading);
+      const next = { text: 'reading page 4 of 12', done: 4, total: 12 };
+      state = chatReducer(state, { type: 'stream', localId: 'job:f', snapshot: snapshot({ lastSeq: 3, progress: next }) });
+      expect(state.turns[0].readProgress).toEqual(next);
+    });
+
+    it('clears it on the first delta', () => {
+      let state = readingState();
+      // Even if a snapshot still carried it, a started reply means the file was read.
+      state = chatReducer(state, { type: 'stream', localId: 'job:f', snapshot: snapshot({ text: 'The scan', lastSeq: 3 }) });
+      expect(state.turns[0].readProgress).toBeNull();
+      expect(state.turns[0].reply).toBe('The scan');
+    });
+
+    it('clears it on restart', () => {
+      let state = readingState();
+      state = chatReducer(state, { type: 'restart', localId: 'job:f', info: { failed_provider: 'gemini', reason: 'x' } });
+      expect(state.turns[0].readProgress).toBeNull();
+    });
+
+    it('clears it on a terminal status, from the stream or the final job', () => {
+      let state = readingState();
+      state = chatReducer(state, { type: 'stream', localId: 'job:f', snapshot: snapshot({ status: 'error', error: 'OCR failed' }) });
+      expect(state.turns[0].readProgress).toBeNull();
+
+      state = readingState();
+      state = chatReducer(state, { type: 'final', localId: 'job:f', job: { ...doneJob({ id: 'f' }), kind: 'file' } });
+      expect(state.turns[0]).toMatchObject({ phase: 'done', readProgress: null });
+    });
+
+    it('clears it when the turn is retried', () => {
+      let state = readingState();
+      state = chatReducer(state, { type: 'retry', localId: 'job:f', idempotencyKey: 'k2' });
+      expect(state.turns[0].readProgress).toBeNull();
+    });
+  });
+
   it('clears the partial reply on restart and keeps a notice', () => {
     let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: [makeJob({ id: 'j', status: 'processing' })] });
     state = chatReducer(state, {
       type: 'stream',
       localId: 'job:j',
-      snapshot: { status: 'processing', text: 'abc', lastSeq: 3, mode: 'live', job: null, error: null },
+      snapshot: { status: 'processing', text: 'abc', lastSeq: 3, mode: 'live', job: null, error: null, progress: null },
     });
     expect(state.turns[0].reply).toBe('abc');
     state = chatReducer(state, { type: 'restart', localId: 'job:j', info: { failed_provider: 'gemini', reason: 'x' } });

@@ -1,6 +1,6 @@
 /** Pure chat state: one "turn" = what the user sent + the assistant's reply to it. */
 import type { StreamMode, StreamSnapshot } from '../api/events';
-import type { FileInfo, Job, JobKind, JobStatus, RestartEventData } from '../types';
+import type { FileInfo, Job, JobKind, JobStatus, ProgressEventData, RestartEventData } from '../types';
 import { isTerminal } from '../types';
 
 /** Where a turn is: before the server accepted it, or the job's own status. */
@@ -19,6 +19,8 @@ export interface Turn {
   phase: TurnPhase;
   /** 0..1 while uploading. */
   uploadProgress: number | null;
+  /** The latest `progress` event while the server reads the uploaded file; null once the reply starts. */
+  readProgress: ProgressEventData | null;
   reply: string;
   job: Job | null;
   error: string | null;
@@ -61,6 +63,7 @@ export function turnFromJob(job: Job): Turn {
     createdAt: job.created_at,
     phase: job.status,
     uploadProgress: null,
+    readProgress: null,
     reply: job.result?.reply ?? '',
     job,
     error: job.status === 'error' ? job.error || 'The assistant could not answer.' : null,
@@ -90,6 +93,7 @@ export function newLocalTurn(params: {
     createdAt: params.now ?? new Date().toISOString(),
     phase: params.kind === 'file' ? 'uploading' : 'sending',
     uploadProgress: params.kind === 'file' ? 0 : null,
+    readProgress: null,
     reply: '',
     job: null,
     error: null,
@@ -114,6 +118,7 @@ function withJob(turn: Turn, job: Job): Turn {
     file: job.file ?? turn.file,
     phase: job.status,
     uploadProgress: null,
+    readProgress: terminal ? null : turn.readProgress,
     reply: terminal ? (job.result?.reply ?? turn.reply) : turn.reply,
     error: job.status === 'error' ? job.error || 'The assistant could not answer.' : null,
     networkFailure: false,
@@ -176,6 +181,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...t,
         phase: 'error',
         uploadProgress: null,
+        readProgress: null,
         error: action.message,
         networkFailure: action.network,
         connection: null,
@@ -196,10 +202,13 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return update(state, action.localId, (t) => {
         if (isTerminal(t.phase) && t.job && isTerminal(t.job.status)) return t;
         const s = action.snapshot;
+        // Reading progress only lasts until the reply starts or the job ends.
+        const reading = !isTerminal(s.status) && s.text.length === 0;
         return {
           ...t,
           phase: s.status,
           reply: s.text,
+          readProgress: reading ? (s.progress ?? null) : null,
           lastSeq: s.lastSeq,
           connection: s.mode === 'closed' ? null : s.mode,
           job: s.job ?? t.job,
@@ -210,6 +219,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return update(state, action.localId, (t) => ({
         ...t,
         reply: '',
+        readProgress: null,
         restartNotice: action.info.failed_provider
           ? `${action.info.failed_provider} stopped mid-reply — restarting with another provider.`
           : 'The reply was interrupted — restarting with another provider.',
@@ -224,6 +234,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         job: null,
         phase: t.kind === 'file' ? 'uploading' : 'sending',
         uploadProgress: t.kind === 'file' ? 0 : null,
+        readProgress: null,
         reply: '',
         error: null,
         networkFailure: false,

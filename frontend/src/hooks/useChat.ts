@@ -3,7 +3,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import * as api from '../api/client';
 import { ApiError, newIdempotencyKey } from '../api/client';
 import { JobStream, type JobStreamOptions } from '../api/events';
-import type { AppConfig, Job } from '../types';
+import type { AppConfig, Job, ProgressEventData } from '../types';
 import { isTerminal } from '../types';
 import { chatReducer, initialChatState, newLocalTurn, type Turn } from './chatState';
 import { fileExtension, formatBytes } from '../lib/format';
@@ -83,7 +83,13 @@ export function useChat({ config, onReplyDone, streamFactory = defaultStreamFact
   }, []);
 
   const startStream = useCallback(
-    (localId: string, job: Pick<Job, 'id' | 'status'>, afterSeq = 0, initialText = '') => {
+    (
+      localId: string,
+      job: Pick<Job, 'id' | 'status'>,
+      afterSeq = 0,
+      initialText = '',
+      initialProgress: ProgressEventData | null = null,
+    ) => {
       stopStream(localId);
       if (isTerminal(job.status)) return;
       const stream = streamFactory({
@@ -91,6 +97,7 @@ export function useChat({ config, onReplyDone, streamFactory = defaultStreamFact
         afterSeq,
         initialText,
         initialStatus: job.status,
+        initialProgress,
         onUpdate: (snapshot) => dispatch({ type: 'stream', localId, snapshot }),
         onRestart: (info) => dispatch({ type: 'restart', localId, info }),
         onFinal: (finalJob) => {
@@ -119,7 +126,7 @@ export function useChat({ config, onReplyDone, streamFactory = defaultStreamFact
         const existing = known.get(job.id);
         const localId = existing?.localId ?? `job:${job.id}`;
         if (streams.current.has(localId)) continue;
-        startStream(localId, job, existing?.lastSeq ?? 0, existing?.reply ?? '');
+        startStream(localId, job, existing?.lastSeq ?? 0, existing?.reply ?? '', existing?.readProgress ?? null);
       }
     },
     [startStream],
