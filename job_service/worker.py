@@ -159,8 +159,11 @@ class Worker:
             )
         self._in_flight[entry.entry_id] = entry
         try:
+            # Reading an upload has limits of its own (FILE_READ_TIMEOUT_S): a long scan must
+            # not eat the time the assistant has to answer.
+            source = await self._ingest(job)
             async with asyncio.timeout(self.settings.job_deadline_s):
-                result = await self._run(job)
+                result = await self._run(job, source)
             outcome: tuple[int, pb.jobs.JobResult | None, str] = (DONE, result, "")
         except TimeoutError:
             outcome = (ERROR, None, f"The assistant did not answer within {self.settings.job_deadline_s:.0f} seconds.")
@@ -234,9 +237,8 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - a missed beat is retried next interval
                 log.warning("heartbeat failed (%s); retrying next interval", exc)
 
-    async def _run(self, job: pb.jobs.Job) -> pb.jobs.JobResult:
+    async def _run(self, job: pb.jobs.Job, source: Ingested) -> pb.jobs.JobResult:
         started = time.perf_counter()
-        source = await self._ingest(job)
 
         # wait_for_ready: a dependency that is restarting is waited for (within the deadline),
         # instead of failing the attempt at once. Both context calls are idempotent (AppendTurn

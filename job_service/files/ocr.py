@@ -4,7 +4,7 @@
 wheel; later `rapidocr` releases download them at run time, so the pin is deliberate.
 
 Two habits of its recogniser (trained mostly on Chinese) are mended here:
-- small text loses the spaces between words: lines shorter than ~30 px are read again from
+- small text loses the spaces between words: lines shorter than ~40 px are read again from
   the picture scaled up so that a line is about 48 px tall, the recogniser's own input height;
 - what stays glued ("totaldue") is split back into English words where a word list is sure.
 """
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("job_service.files.ocr")
 
-# The recogniser reads lines resized to 48 px high; below ~30 px it starts to drop spaces.
-SMALL_LINE_PX = 30
+# The recogniser reads lines resized to 48 px high; below ~40 px it drops spaces (bench.ocr).
+SMALL_LINE_PX = 40
 TARGET_LINE_PX = 48
 # Scaling up is capped: a picture of tiny text must not become a huge one.
 MAX_UPSCALE = 4.0
@@ -39,8 +39,15 @@ MAX_RANK_LONGER = 60_000
 # Only lower-case or capitalised runs are split: "getElementById" is code, not glued words.
 _SPLITTABLE = re.compile(r"[A-Z]?[a-z]+")
 _LETTERS = re.compile(r"[A-Za-z]+")
-_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[A-Za-z]{2,})|(?<=[A-Za-z]{2})(?=\d)")
-_AFTER_COLON = re.compile(r"(?<=[A-Za-z0-9][:;])(?=[A-Za-z])")
+# Between a number (two digits or more: "c0de" is a misread word) and a word.
+_DIGIT_LETTER = re.compile(r"(?<=\d\d)(?=[A-Za-z]{2,})|(?<=[A-Za-z]{2})(?=\d(?:\d|[.,]\d))")
+# After a colon or semicolon (not a time: "10:30"), a comma between words, and a full stop
+# before a capital ("Ms.Thompson", not "e.g." or "a.txt").
+_AFTER_PUNCTUATION = re.compile(
+    r"(?<=[A-Za-z)%][:;])(?=[A-Za-z0-9])|(?<=\d[:;])(?=[A-Za-z])|(?<=[A-Za-z]{2},)(?=[A-Za-z])|(?<=[A-Za-z][a-z]\.)(?=[A-Z][a-z])"
+)
+# Addresses are left as they are: "harbourlane@example.org" is one token.
+_ADDRESS = re.compile(r"@|://|^www\.", re.I)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,9 @@ def _engine():  # type: ignore[no-untyped-def]  # RapidOCR has no type hints
     from rapidocr_onnxruntime import RapidOCR
 
     # One thread each: the reader runs at low priority beside the services on few cores.
-    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+    # No angle classifier: it turns some long upright lines upside down, and their text is
+    # then lost (bench.ocr); uploads are photos and scans the right way up.
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, use_cls=False)
 
 
 def _detect(image: "Image.Image") -> list[OcrLine]:
@@ -66,9 +75,13 @@ def _detect(image: "Image.Image") -> list[OcrLine]:
     result, _elapsed = _engine()(np.asarray(image.convert("RGB")))
     lines = []
     for box, text, score in result or []:
-        ys = [point[1] for point in box]
-        xs = [point[0] for point in box]
-        lines.append(OcrLine(text=text, score=float(score), top=min(ys), left=min(xs), height=max(ys) - min(ys)))
+        # The box is a quadrilateral (top-left, top-right, bottom-right, bottom-left): on a
+        # tilted line its upright bounds are far taller than the text, so use its left edge.
+        (x0, y0), _, _, (x3, y3) = box[:4]
+        height = math.hypot(x3 - x0, y3 - y0)
+        middle = sum(point[1] for point in box) / 4
+        left = min(point[0] for point in box)
+        lines.append(OcrLine(text=text, score=float(score), top=middle - height / 2, left=left, height=height))
     return lines
 
 
@@ -87,7 +100,21 @@ def read_lines(image: "Image.Image") -> list[OcrLine]:
 
             bigger = image.resize((round(image.width * factor), round(image.height * factor)), PILImage.Resampling.LANCZOS)
             lines = _detect(bigger) or lines
-    return sorted(lines, key=lambda line: (round(line.top / max(line.height, 1.0)), line.left))
+    return in_reading_order(lines)
+
+
+def in_reading_order(lines: list[OcrLine]) -> list[OcrLine]:
+    """Rows top to bottom (boxes whose vertical middles fall within one another's band share
+    a row), each row left to right."""
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda line: line.top + line.height / 2):
+        middle = line.top + line.height / 2
+        row = rows[-1] if rows else None
+        if row is not None and row[0].top <= middle <= row[0].top + row[0].height:
+            row.append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda line: line.left)]
 
 
 def read_text(image: "Image.Image") -> str:
@@ -98,8 +125,12 @@ def read_text(image: "Image.Image") -> str:
 def mend_spacing(text: str) -> str:
     """Puts back spaces the recogniser dropped: between numbers and words, after a colon, and
     inside long runs of letters that split into known English words."""
-    text = _AFTER_COLON.sub(" ", _DIGIT_LETTER.sub(" ", text))
-    return _LETTERS.sub(lambda match: _split_glued(match.group()), text)
+    return " ".join(token if _ADDRESS.search(token) else _mend_token(token) for token in text.split(" "))
+
+
+def _mend_token(token: str) -> str:
+    token = _AFTER_PUNCTUATION.sub(" ", _DIGIT_LETTER.sub(" ", token))
+    return _LETTERS.sub(lambda match: _split_glued(match.group()), token)
 
 
 def _split_glued(run: str) -> str:
