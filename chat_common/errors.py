@@ -1,32 +1,92 @@
-"""Domain errors that handlers raise; the gRPC error interceptor maps them to status codes."""
+"""One error vocabulary for the whole suite.
+
+Every error carries a stable machine-readable `ErrorCode` next to its human text. Services
+raise the domain errors below; the gRPC error interceptor turns them into a status whose
+details hold a `google.rpc.ErrorInfo` (reason = the code in upper case, domain `chat.v1`), and
+the gateway maps reasons, never message text, to the REST body
+`{"success": false, "error": "<human text>", "code": "<code>"}`.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 import grpc
 
 
-class ServiceError(Exception):
-    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+class ErrorCode(StrEnum):
+    # requests
+    INVALID_REQUEST = "invalid_request"
+    INVALID_ARGUMENT = "invalid_argument"
+    MALFORMED_BODY = "malformed_body"
+    BODY_TOO_LARGE = "body_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    INVALID_SESSION = "invalid_session"
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    INVALID_EVENT_ID = "invalid_event_id"
+    MESSAGE_EMPTY = "message_empty"
+    MESSAGE_TOO_LONG = "message_too_long"
+    # uploads
+    FILE_TOO_LARGE = "file_too_large"
+    FILE_EMPTY = "file_empty"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    TYPE_MISMATCH = "type_mismatch"
+    NOT_UTF8 = "not_utf8"
+    MALFORMED_UPLOAD = "malformed_upload"
+    MISSING_FILE_FIELD = "missing_file_field"
+    # access and limits
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
+    # things that are not there
+    NOT_FOUND = "not_found"
+    JOB_NOT_FOUND = "job_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    # the suite itself
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    BACKEND_ERROR = "backend_error"
+    INTERNAL = "internal_error"
 
-    def __init__(self, message: str) -> None:
+    @property
+    def reason(self) -> str:
+        """The ErrorInfo reason: UPPER_SNAKE_CASE, as google.rpc.ErrorInfo asks."""
+        return self.value.upper()
+
+    @classmethod
+    def from_reason(cls, reason: str) -> ErrorCode | None:
+        try:
+            return cls(reason.lower())
+        except ValueError:
+            return None
+
+
+# google.rpc.ErrorInfo.domain of every error the suite raises.
+ERROR_DOMAIN = "chat.v1"
+
+
+class ServiceError(Exception):
+    status: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    default_code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.error_code = code or self.default_code
 
 
 class NotFound(ServiceError):
-    code = grpc.StatusCode.NOT_FOUND
+    status = grpc.StatusCode.NOT_FOUND
+    default_code = ErrorCode.NOT_FOUND
 
 
 class InvalidArgument(ServiceError):
-    code = grpc.StatusCode.INVALID_ARGUMENT
+    status = grpc.StatusCode.INVALID_ARGUMENT
+    default_code = ErrorCode.INVALID_ARGUMENT
 
 
 class Unavailable(ServiceError):
-    code = grpc.StatusCode.UNAVAILABLE
-
-
-class DeadlineExceeded(ServiceError):
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    status = grpc.StatusCode.UNAVAILABLE
+    default_code = ErrorCode.SERVICE_UNAVAILABLE
 
 
 def require(value: str, name: str) -> None:

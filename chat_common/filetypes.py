@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import filetype
 
+from chat_common.errors import ErrorCode
+
 TEXT_EXTENSIONS = {
     "txt": "text/plain", "md": "text/markdown", "csv": "text/csv", "json": "application/json",
     "log": "text/plain", "py": "text/x-python", "js": "text/javascript", "ts": "text/x-typescript",
@@ -36,7 +38,11 @@ class Detected:
 
 
 class Rejected(ValueError):
-    """The upload's content is not an allowed type."""
+    """The upload's content is not an allowed type; `code` says how."""
+
+    def __init__(self, message: str, code: ErrorCode = ErrorCode.UNSUPPORTED_TYPE) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def extension_of(name: str) -> str:
@@ -75,10 +81,12 @@ def detect(head: bytes, name: str) -> Detected:
         return Detected(media, kind)
     if head.startswith(b"PK\x03\x04"):
         raise Rejected("Archives are not supported. Allowed types: " + ", ".join(ALLOWED_EXTENSIONS) + ".")
-    if ext in TEXT_EXTENSIONS and looks_like_text(head):
+    if ext in TEXT_EXTENSIONS:
+        if not looks_like_text(head):
+            raise Rejected(f"The content of this .{ext} file is not UTF-8 text.", ErrorCode.NOT_UTF8)
         media = TEXT_EXTENSIONS[ext]
         # A page is read as a page only if it looks like one; else it is shown as written.
         return Detected(media, "html" if media == "text/html" and looks_like_html(head) else "text")
     if ext in BINARY_TYPES:
-        raise Rejected(f"The file's content does not match its .{ext} extension.")
+        raise Rejected(f"The file's content does not match its .{ext} extension.", ErrorCode.TYPE_MISMATCH)
     raise Rejected(f"File type not supported. Allowed types: {', '.join(ALLOWED_EXTENSIONS)}.")

@@ -19,6 +19,8 @@ from grpc import aio
 from opentelemetry import propagate
 
 from chat_common import pb
+from chat_common.errors import ErrorCode
+from chat_common.grpc.status import rpc_error
 from chat_common.logs import request_id_var
 from chat_common.metrics import CREATE_BATCH_SIZE
 
@@ -30,7 +32,7 @@ _CODES = {code.value[0]: code for code in grpc.StatusCode}
 def item_error(error: pb.jobs.ItemError) -> aio.AioRpcError:
     """The error CreateJob would have raised for this item."""
     code = _CODES.get(error.code, grpc.StatusCode.UNKNOWN)
-    return aio.AioRpcError(code, aio.Metadata(), aio.Metadata(), details=error.message)
+    return rpc_error(code, error.message, ErrorCode.from_reason(error.reason) if error.reason else None)
 
 
 def _retrieve(future: asyncio.Future[pb.jobs.CreateJobResponse]) -> None:

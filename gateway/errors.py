@@ -1,5 +1,7 @@
-"""Every error leaves the gateway in the design document's shape:
-`{"success": false, "error": "..."}`, with a fitting status code and never a 500 for bad input.
+"""Every error leaves the gateway in the design document's shape, with a stable code:
+`{"success": false, "error": "<human text>", "code": "<code>"}` (`chat_common.errors.ErrorCode`),
+with a fitting status and never a 500 for bad input. Errors from the services are mapped by the
+reason in their status details, never by their message text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from grpc import aio
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chat_common.errors import ErrorCode
+from chat_common.grpc.status import reason_of
+
 log = logging.getLogger("gateway.errors")
 
 _GRPC_TO_HTTP = {
@@ -26,22 +31,42 @@ _GRPC_TO_HTTP = {
 }
 
 
+# What the gateway says for a service's reason: its own wording, the same on every path.
+_REASON_TEXT = {
+    ErrorCode.JOB_NOT_FOUND: "Job not found.",
+    ErrorCode.NOT_FOUND: "Not found.",
+}
+# Codes of errors raised by the web framework itself, by HTTP status.
+_HTTP_CODES = {
+    400: ErrorCode.MALFORMED_BODY,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.BODY_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    429: ErrorCode.RATE_LIMITED,
+}
+UNAVAILABLE_TEXT = "The service is temporarily unavailable. Please try again."
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, message: str, code: ErrorCode, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.code = code
         self.headers = headers
 
 
 def error_response(
-    status: int, message: str, headers: dict[str, str] | None = None, close: bool = False
+    status: int, message: str, code: ErrorCode, headers: dict[str, str] | None = None, close: bool = False
 ) -> JSONResponse:
     """The error shape. `close`: the request body may be unread; closing the connection stops
     the server from reading (and discarding) the rest of it, however large."""
     if close or status == 413:
         headers = {**(headers or {}), "Connection": "close"}
-    return JSONResponse({"success": False, "error": message}, status_code=status, headers=headers)
+    return JSONResponse({"success": False, "error": message, "code": code.value}, status_code=status, headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -56,11 +81,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
         # An upload refused part-way has an unread rest of body.
-        return error_response(exc.status, exc.message, exc.headers, close=request.url.path == "/files")
+        return error_response(exc.status, exc.message, exc.code, exc.headers, close=request.url.path == "/files")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, _validation_message(exc))
+        return error_response(422, _validation_message(exc), ErrorCode.INVALID_REQUEST)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -69,25 +94,32 @@ def install(app: FastAPI) -> None:
             message = "Not found."
         elif message == "There was an error parsing the body":
             message = "The request body could not be parsed. Send JSON encoded as UTF-8."
-        return error_response(exc.status_code, message, getattr(exc, "headers", None))
+        code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+        return error_response(exc.status_code, message, code, getattr(exc, "headers", None))
 
     @app.exception_handler(aio.AioRpcError)
     async def _rpc(request: Request, exc: aio.AioRpcError) -> JSONResponse:
-        status = _GRPC_TO_HTTP.get(exc.code(), 502)
-        if status == 503:
-            log.warning("backend unavailable: %s", exc.code().name)
-            return error_response(503, "The service is temporarily unavailable. Please try again.", {"Retry-After": "2"})
-        if status == 502:
-            log.error("backend error %s: %s", exc.code().name, exc.details())
-            return error_response(502, "The backend failed to handle the request.")
-        return error_response(status, exc.details() or exc.code().name.lower())
+        return rpc_error_response(exc)
 
     @app.exception_handler(RedisError)
     async def _redis(request: Request, exc: RedisError) -> JSONResponse:
         log.warning("redis unavailable: %s", type(exc).__name__)
-        return error_response(503, "The service is temporarily unavailable. Please try again.", {"Retry-After": "2"})
+        return error_response(503, UNAVAILABLE_TEXT, ErrorCode.SERVICE_UNAVAILABLE, {"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "Internal server error.")
+        return error_response(500, "Internal server error.", ErrorCode.INTERNAL)
+
+
+def rpc_error_response(exc: aio.AioRpcError) -> JSONResponse:
+    """A service's error as the REST error: status from the gRPC code, code from the reason."""
+    status = _GRPC_TO_HTTP.get(exc.code(), 502)
+    if status == 503:
+        log.warning("backend unavailable: %s", exc.code().name)
+        return error_response(503, UNAVAILABLE_TEXT, ErrorCode.SERVICE_UNAVAILABLE, {"Retry-After": "2"})
+    if status == 502:
+        log.error("backend error %s: %s", exc.code().name, exc.details())
+        return error_response(502, "The backend failed to handle the request.", ErrorCode.BACKEND_ERROR)
+    code = reason_of(exc) or (ErrorCode.NOT_FOUND if status == 404 else ErrorCode.INVALID_ARGUMENT)
+    return error_response(status, _REASON_TEXT.get(code) or exc.details() or code.value, code)

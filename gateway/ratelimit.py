@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from chat_common.errors import ErrorCode
 from gateway.errors import error_response
 from gateway.security import is_api
 from gateway.settings import GatewaySettings
@@ -118,7 +119,8 @@ class RateLimitMiddleware:
         wait = await self.limiter.check(backends.redis, counters) if backends is not None else 0
         if wait:
             response = error_response(
-                429, f"Too many requests. Please wait {wait} seconds and try again.", {"Retry-After": str(wait)},
+                429, f"Too many requests. Please wait {wait} seconds and try again.", ErrorCode.RATE_LIMITED,
+                {"Retry-After": str(wait)},
                 close=kind == "w",  # an upload's body is left unread
             )
             await response(scope, receive, send)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from chat_common import pb
+from chat_common.errors import ErrorCode
 from chat_common.file_limits import FileLimitsOut
 
 STATUS = {
@@ -141,7 +142,8 @@ class ReadyOut(BaseModel):
 
 class ErrorOut(BaseModel):
     success: Literal[False] = False
-    error: str
+    error: str = Field(description="What went wrong, for people.")
+    code: ErrorCode = Field(description="What went wrong, for programs: stable across releases.")
 
 
 def iso(ms: int) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chat_common.errors import ErrorCode
 from gateway.errors import error_response
 
 # Paths under these prefixes are the REST API; everything else is the UI, the docs or a 404.
@@ -47,10 +48,12 @@ def is_api(path: str) -> bool:
     return any(path == p or path.startswith(p + "/") for p in API_PREFIXES)
 
 
-async def _respond(scope: Scope, receive: Receive, send: Send, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+async def _respond(
+    scope: Scope, receive: Receive, send: Send, status: int, message: str, code: ErrorCode, headers: dict[str, str] | None = None
+) -> None:
     """An early answer; the request's body (if any) is left unread, so the connection is closed."""
     close = scope["method"] in ("POST", "PUT", "PATCH", "DELETE")
-    await error_response(status, message, headers, close=close)(scope, receive, send)
+    await error_response(status, message, code, headers, close=close)(scope, receive, send)
 
 
 class SecurityHeadersMiddleware:
@@ -130,6 +133,7 @@ class ApiKeyMiddleware:
         await _respond(
             scope, receive, send, 401,
             "Missing or invalid API key. Send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+            ErrorCode.UNAUTHORIZED,
             {"WWW-Authenticate": 'Bearer realm="chat-assistant"'},
         )
 
@@ -166,11 +170,14 @@ class JsonBodyMiddleware:
         has_body = chunked or (declared is not None and declared.strip() != "0")
         content_type = headers.get("content-type")
         if has_body and content_type is not None and not _is_json(content_type):
-            await _respond(scope, receive, send, 415, "Unsupported content type. Send the body as JSON with 'Content-Type: application/json'.")
+            await _respond(
+                scope, receive, send, 415, "Unsupported content type. Send the body as JSON with 'Content-Type: application/json'.",
+                ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            )
             return
         too_large = f"The request body is too large. The maximum is {self.max_bytes} bytes."
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
-            await _respond(scope, receive, send, 413, too_large)
+            await _respond(scope, receive, send, 413, too_large, ErrorCode.BODY_TOO_LARGE)
             return
         if declared is not None and not chunked:
             # The server reads exactly Content-Length bytes, already checked above.
@@ -186,7 +193,7 @@ class JsonBodyMiddleware:
             body = message.get("body", b"")
             size += len(body)
             if size > self.max_bytes:
-                await _respond(scope, receive, send, 413, too_large)
+                await _respond(scope, receive, send, 413, too_large, ErrorCode.BODY_TOO_LARGE)
                 return
             chunks.append(body)
             if not message.get("more_body", False):

@@ -14,6 +14,9 @@ from redis.asyncio import Redis
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from chat_common.errors import ErrorCode
+from gateway.errors import ApiError
+
 HEADER = "x-session-id"
 _VALID = re.compile(r"^[A-Za-z0-9_\-]{8,128}$")
 _SECRET_KEY = "gateway:session-secret"
@@ -101,9 +104,7 @@ def _cookie(header: str, name: str) -> str | None:
 
 async def session_id(request: Request) -> str:
     """FastAPI dependency: the caller's session id (async: no thread-pool hop)."""
-    from gateway.errors import ApiError
-
     value = request.state.session_id
     if not value:
-        raise ApiError(400, "X-Session-Id must be 8-128 characters of letters, digits, '-' or '_'.")
+        raise ApiError(400, "X-Session-Id must be 8-128 characters of letters, digits, '-' or '_'.", ErrorCode.INVALID_SESSION)
     return str(value)

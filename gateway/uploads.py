@@ -20,7 +20,8 @@ from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from chat_common.filetypes import TEXT_EXTENSIONS, Detected, Rejected, detect, extension_of
+from chat_common.errors import ErrorCode
+from chat_common.filetypes import Detected, Rejected, detect, extension_of
 from gateway.errors import ApiError
 
 SNIFF_BYTES = 8192
@@ -72,10 +73,10 @@ class UploadReceiver:
     async def receive(self, request: Request) -> SavedUpload:
         content_type, params = parse_options_header(request.headers.get("content-type", ""))
         if content_type != b"multipart/form-data" or not params.get(b"boundary"):
-            raise ApiError(415, "Send the file as multipart/form-data with a field named 'file'.")
+            raise ApiError(415, "Send the file as multipart/form-data with a field named 'file'.", ErrorCode.UNSUPPORTED_MEDIA_TYPE)
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.limit + FORM_OVERHEAD:
-            raise ApiError(413, _too_large(self.limit))
+            raise ApiError(413, _too_large(self.limit), ErrorCode.FILE_TOO_LARGE)
 
         self.dir.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(16)
@@ -91,7 +92,7 @@ class UploadReceiver:
                 # The parser alone would skip (not stop at) bytes past a limit: count them here.
                 received += len(chunk)
                 if received > self.limit + FORM_OVERHEAD:
-                    raise ApiError(413, _too_large(self.limit))
+                    raise ApiError(413, _too_large(self.limit), ErrorCode.FILE_TOO_LARGE)
                 parser.write(chunk)
                 if state.error:
                     raise state.error
@@ -102,7 +103,7 @@ class UploadReceiver:
             if state.error:
                 raise state.error
             if not state.done:
-                raise ApiError(400, "The form has no file field named 'file'.")
+                raise ApiError(400, "The form has no file field named 'file'.", ErrorCode.MISSING_FILE_FIELD)
             if state.detected is None:
                 self._sniff(state)
             assert state.detected is not None
@@ -110,7 +111,7 @@ class UploadReceiver:
             return SavedUpload(key, safe_filename(state.filename), state.detected.media_type, state.size)
         except MultipartParseError as exc:
             detail = " A part header is too long." if "header" in str(exc).lower() else ""
-            raise ApiError(400, "The multipart body is malformed." + detail) from exc
+            raise ApiError(400, "The multipart body is malformed." + detail, ErrorCode.MALFORMED_UPLOAD) from exc
         finally:
             out.close()
             if not ok:
@@ -119,17 +120,15 @@ class UploadReceiver:
 
     def _sniff(self, state: _State) -> None:
         if state.size == 0:
-            raise ApiError(400, "The file is empty.")
+            raise ApiError(400, "The file is empty.", ErrorCode.FILE_EMPTY)
         head = bytes(state.head)
         try:
             state.detected = detect(head, state.filename)
         except Rejected as exc:
             ext = extension_of(state.filename)
-            if ext in TEXT_EXTENSIONS and head.startswith(UTF16_BOMS):
-                raise ApiError(415, f"Text files must be UTF-8 encoded; this .{ext} file is UTF-16.") from exc
-            if ext in TEXT_EXTENSIONS and str(exc).startswith("File type not supported"):
-                raise ApiError(415, f"The content of this .{ext} file is not UTF-8 text.") from exc
-            raise ApiError(415, str(exc)) from exc
+            if exc.code == ErrorCode.NOT_UTF8 and head.startswith(UTF16_BOMS):
+                raise ApiError(415, f"Text files must be UTF-8 encoded; this .{ext} file is UTF-16.", exc.code) from exc
+            raise ApiError(415, str(exc), exc.code) from exc
 
     def _callbacks(self, state: _State, out) -> dict:  # type: ignore[no-untyped-def, type-arg]
         def on_part_begin() -> None:
@@ -160,7 +159,7 @@ class UploadReceiver:
             piece = data[start:end]
             state.size += len(piece)
             if state.size > self.limit:
-                state.error = ApiError(413, _too_large(self.limit))
+                state.error = ApiError(413, _too_large(self.limit), ErrorCode.FILE_TOO_LARGE)
                 return
             if state.detected is None:
                 need = SNIFF_BYTES - len(state.head)

@@ -50,7 +50,9 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
         response = pb.jobs.CreateJobsResponse()
         for item, outcome in zip(request.items, outcomes, strict=True):
             if isinstance(outcome, ServiceError):
-                response.outcomes.add(error=pb.jobs.ItemError(code=outcome.code.value[0], message=outcome.message))
+                response.outcomes.add(error=pb.jobs.ItemError(
+                    code=outcome.status.value[0], message=outcome.message, reason=outcome.error_code.reason
+                ))
             else:
                 request_id_var.set(item.request_id)  # the log line below belongs to that request
                 response.outcomes.add(created=_created(outcome))

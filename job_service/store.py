@@ -21,7 +21,7 @@ from opentelemetry import propagate
 from redis.asyncio import Redis
 
 from chat_common import pb
-from chat_common.errors import InvalidArgument, NotFound, ServiceError
+from chat_common.errors import ErrorCode, InvalidArgument, NotFound, ServiceError
 from chat_common.logs import request_id_var
 from chat_common.redis_client import retry_transient
 from job_service import keys
@@ -222,7 +222,7 @@ class JobStore:
         job = await self.load(job_id)
         # Another session's job is indistinguishable from a missing one.
         if job is None or job.session_id != session_id:
-            raise NotFound(f"job {job_id} not found")
+            raise NotFound(f"job {job_id} not found", ErrorCode.JOB_NOT_FOUND)
         return job
 
     async def load(self, job_id: str) -> pb.jobs.Job | None:
@@ -331,7 +331,7 @@ class JobStore:
             owner, raw = await pipe.execute()
         # Another session's job is indistinguishable from a missing one.
         if owner != session_id:
-            raise NotFound(f"job {job_id} not found")
+            raise NotFound(f"job {job_id} not found", ErrorCode.JOB_NOT_FOUND)
         return [decode_event(item, after_seq + i + 1, job_id) for i, item in enumerate(raw)]
 
     async def exists(self, job_id: str) -> bool:

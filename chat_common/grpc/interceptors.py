@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat_common.errors import ServiceError
+from chat_common.grpc.status import status_with_reason
 from chat_common.logs import job_id_var, request_id_var
 from chat_common.metrics import RPC_LATENCY
 
@@ -43,7 +44,8 @@ def _bind_ids(context: aio.ServicerContext) -> None:
 
 async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -> None:
     if isinstance(exc, ServiceError):
-        await context.abort(exc.code, exc.message)
+        status = status_with_reason(exc.status, exc.message, exc.error_code)
+        await context.abort(status.code, status.details, status.trailing_metadata)
     if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
         # Redis is restarting or unreachable: a retry later will work.
         log.warning("redis unavailable in %s: %s", method, exc)

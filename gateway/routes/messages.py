@@ -13,6 +13,7 @@ from starlette.responses import Response
 from chat_common import pb
 from gateway import deps, sse
 from gateway.backends import Backends
+from chat_common.errors import ErrorCode
 from gateway.errors import ApiError
 from gateway.fanout import FeedHub
 from gateway.schemas import ErrorOut, JobAccepted, JobEnvelope, MessageIn, event_out, job_out
@@ -40,7 +41,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 def idempotency_key(header: str | None, body_key: str | None = None) -> str:
     key = header or body_key or ""
     if len(key) > 200:
-        raise ApiError(400, "Idempotency-Key must be at most 200 characters.")
+        raise ApiError(400, "Idempotency-Key must be at most 200 characters.", ErrorCode.INVALID_IDEMPOTENCY_KEY)
     return key
 
 
@@ -62,9 +63,9 @@ async def post_message(
     """Submits a user message. Returns the job id at once; the reply is produced in the background."""
     text = body.text.strip()
     if not text:
-        raise ApiError(400, "The message is empty.")
+        raise ApiError(400, "The message is empty.", ErrorCode.MESSAGE_EMPTY)
     if len(body.text) > settings.max_message_chars:  # as documented (maxLength), counted before stripping
-        raise ApiError(413, f"The message is too long. The maximum is {settings.max_message_chars} characters.")
+        raise ApiError(413, f"The message is too long. The maximum is {settings.max_message_chars} characters.", ErrorCode.MESSAGE_TOO_LONG)
     accepted, _created = await create_job(
         backends,
         pb.jobs.CreateJobRequest(
@@ -79,7 +80,7 @@ async def post_message(
 
 def _check_id(job_id: str) -> None:
     if len(job_id) != 32 or any(c not in "0123456789abcdef" for c in job_id):
-        raise ApiError(404, f"Job {job_id[:64]} not found.")
+        raise ApiError(404, "Job not found.", ErrorCode.JOB_NOT_FOUND)
 
 
 @router.get("/messages/{job_id}", response_model=JobEnvelope, responses=ERRORS)
@@ -115,7 +116,7 @@ async def job_events(
     after_seq = after or 0
     if last_event_id:
         if not last_event_id.isdigit() or len(last_event_id) > 18:
-            raise ApiError(400, "Last-Event-ID must be an event sequence number.")
+            raise ApiError(400, "Last-Event-ID must be an event sequence number.", ErrorCode.INVALID_EVENT_ID)
         after_seq = max(after_seq, int(last_event_id))
     stream = _stream(backends.feeds, session, job_id, after_seq, settings.sse_ping_s)
     # Runs the stream up to its first answer, so a missing job is a 404 before streaming starts.

@@ -11,6 +11,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from chat_common import pb
+from chat_common.errors import ErrorCode
+from chat_common.grpc.status import reason_of
 
 MESSAGE = pb.common.JOB_KIND_MESSAGE
 DONE = pb.common.JOB_STATUS_DONE
@@ -99,6 +101,7 @@ async def test_unknown_job_and_other_sessions_job_are_not_found(job_channel: aio
         with pytest.raises(aio.AioRpcError) as err:
             await stub.GetJob(request)
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
+        assert reason_of(err.value) == ErrorCode.JOB_NOT_FOUND, "the status details carry an ErrorInfo reason"
     with pytest.raises(aio.AioRpcError) as err:
         await watch_to_end(stub, session(), job_id)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND

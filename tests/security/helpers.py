@@ -7,15 +7,20 @@ import uuid
 
 import httpx
 
+from chat_common.errors import ErrorCode
+
 BOUNDARY = "----security-test-boundary-7f3a9c"
 
 
-def assert_error(response: httpx.Response, status: int, contains: str = "") -> dict:
+def assert_error(response: httpx.Response, status: int, contains: str = "", code: str = "") -> dict:
+    """The error shape, with its human text and its stable code (`code`, if given, exactly)."""
     assert response.status_code == status, (response.status_code, response.text[:500])
     body = response.json()
     assert body["success"] is False, body
     assert isinstance(body["error"], str) and body["error"], body
     assert contains.lower() in body["error"].lower(), body
+    assert body["code"] in {c.value for c in ErrorCode}, body
+    assert not code or body["code"] == code, body
     return body
 
 

@@ -66,7 +66,7 @@ def _request(base: str, method: str, path: str, kwargs: dict, headers: dict[str,
 )
 def test_missing_or_wrong_key_is_401(keyed: Suite, method: str, path: str, kwargs: dict, headers: dict[str, str]) -> None:
     response = _request(keyed.base_url, method, path, kwargs, headers)
-    assert_error(response, 401, "api key")
+    assert_error(response, 401, "api key", "unauthorized")
     assert response.headers["www-authenticate"].startswith("Bearer")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "set-cookie" not in response.headers, "no session is created for an unauthenticated caller"

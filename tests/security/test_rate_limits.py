@@ -79,7 +79,7 @@ def test_writes_per_session_get_429_with_retry_after(limited: tuple[Suite, str])
     for _ in range(WRITES_PER_SESSION):
         assert _post(suite.base_url, session).status_code == 202
     response = _post(suite.base_url, session)
-    assert_error(response, 429, "too many requests")
+    assert_error(response, 429, "too many requests", "rate_limited")
     retry_after = int(response.headers["retry-after"])
     assert 1 <= retry_after <= 60
     # Another session from the same IP is still served: the limit was the session's.
@@ -92,8 +92,8 @@ def test_uploads_share_the_write_limit(limited: tuple[Suite, str]) -> None:
     with httpx.Client(base_url=suite.base_url, headers=session, timeout=30) as c:
         for _ in range(WRITES_PER_SESSION):
             assert upload(c, "a.txt", b"hello").status_code == 202
-        assert_error(upload(c, "a.txt", b"hello"), 429, "too many requests")
-        assert_error(c.post("/messages", json={"text": "hi"}), 429, "too many requests")
+        assert_error(upload(c, "a.txt", b"hello"), 429, "too many requests", "rate_limited")
+        assert_error(c.post("/messages", json={"text": "hi"}), 429, "too many requests", "rate_limited")
 
 
 def test_writes_per_ip_across_sessions(limited: tuple[Suite, str]) -> None:
@@ -133,7 +133,7 @@ def test_polling_is_not_throttled_by_the_write_limit(limited: tuple[Suite, str])
         assert set(statuses) == {200}
         # Reads have their own, much higher, limit.
         response = c.get(f"/messages/{job_id}")
-        assert_error(response, 429, "too many requests")
+        assert_error(response, 429, "too many requests", "rate_limited")
         assert int(response.headers["retry-after"]) >= 1
 
 

@@ -204,3 +204,25 @@ def test_gateway_deletes_orphaned_uploads_periodically(cleanup_gateway: Suite) -
     assert not orphan.exists(), "the orphan was not deleted"
     assert recent.exists(), "a recent upload must be kept"
     assert "deleted 1 orphaned upload" in cleanup_gateway.log_text("gateway")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "status", "code"),
+    [
+        ("big.txt", b"a" * (10 * 1024 * 1024 + 1), 413, "file_too_large"),
+        ("empty.txt", b"", 400, "file_empty"),
+        ("tool.txt", b"MZ\x90\x00" + b"\x00" * 200, 415, "unsupported_type"),
+        ("paper.pdf", b"just text pretending to be a PDF", 415, "type_mismatch"),
+        ("latin.txt", b"caf\xe9 au lait", 415, "not_utf8"),
+        ("wide.txt", "UTF-16 text".encode("utf-16"), 415, "not_utf8"),
+    ],
+    ids=["too-large", "empty", "executable", "mismatch", "latin1", "utf16"],
+)
+def test_refused_uploads_carry_a_stable_code(client: httpx.Client, name: str, content: bytes, status: int, code: str) -> None:
+    assert_error(upload(client, name, content), status, code=code)
+
+
+def test_a_multipart_body_without_a_file_field_has_its_code(client: httpx.Client) -> None:
+    body = f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nvalue\r\n--{BOUNDARY}--\r\n".encode()
+    response = client.post("/files", content=body, headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"})
+    assert_error(response, 400, "no file field", "missing_file_field")
