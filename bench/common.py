@@ -16,7 +16,6 @@ import aiohttp
 
 from suite.processes import Suite
 
-
 # Benchmarks measure the suite, not its rate limiter (0 turns a limit off).
 NO_RATE_LIMITS = {
     "RATE_LIMIT_PER_SESSION": "0",

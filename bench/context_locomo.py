@@ -18,9 +18,9 @@ import re
 import statistics
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from context_service.engine import ContextConfig, ContextEngine, SessionIndex, Turn, get_tokenizer
+from context_service.engine import ContextConfig, ContextEngine, Turn, get_tokenizer
 
 BUDGETS = (0.05, 0.1, 0.2)
 SYSTEM_PROMPT = "You are a helpful assistant. Answer using the conversation history."
@@ -28,7 +28,7 @@ SYSTEM_PROMPT = "You are a helpful assistant. Answer using the conversation hist
 
 def parse_date(s: str) -> float:
     try:
-        return datetime.strptime(s.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=timezone.utc).timestamp()
+        return datetime.strptime(s.strip(), "%I:%M %p on %d %B, %Y").replace(tzinfo=UTC).timestamp()
     except ValueError:
         return 0.0
 
@@ -62,7 +62,7 @@ class PlainBM25:
     def scores(self, q: str) -> list[float]:
         qs = set(re.findall(r"\w+", q.lower()))
         out = []
-        for d, dl in zip(self.docs, self.dl):
+        for d, dl in zip(self.docs, self.dl, strict=True):
             s = 0.0
             for w in qs:
                 tf = d.get(w)

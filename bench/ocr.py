@@ -328,7 +328,7 @@ def born_digital_pdf(pages_text: list[list[str]]) -> bytes:
         "<< /Type /Catalog /Pages 2 0 R >>",
         f"<< /Type /Pages /Kids [{' '.join(f'{n} 0 R' for n in page_numbers)}] /Count {count} >>",
     ]
-    for number, lines in zip(page_numbers, pages_text):
+    for number, lines in zip(page_numbers, pages_text, strict=True):
         operators = "".join(f"BT /F1 12 Tf 72 {770 - 22 * i} Td ({escaped(line)}) Tj ET\n" for i, line in enumerate(lines))
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {number + 1} 0 R "
                        f"/Resources << /Font << /F1 {font_number} 0 R >> >> >>")
@@ -353,7 +353,7 @@ def split_pages(text: str, pages: int) -> list[str]:
         return [text]
     found = {}
     parts = re.split(r"^\[page (\d+)\]\n", text, flags=re.MULTILINE)
-    for number, page_text in zip(parts[1::2], parts[2::2]):
+    for number, page_text in zip(parts[1::2], parts[2::2], strict=False):
         found[int(number)] = page_text
     return [found.get(number, "") for number in range(1, pages + 1)]
 
@@ -377,7 +377,7 @@ def read_pdf_file(kind: str, font_name: str, data: bytes, pages_text: list[list[
         extracted = read_file(path, "pdf", limits, no_progress)
         elapsed = time.perf_counter() - started
     errors = Errors()
-    for reference, page_text in zip(pages_text, split_pages(extracted.text, len(pages_text))):
+    for reference, page_text in zip(pages_text, split_pages(extracted.text, len(pages_text)), strict=True):
         errors.add("\n".join(reference), page_text, page_text)  # read_file gives no raw lines
     return PdfResult(kind, font_name, len(pages_text), extracted.ocr_pages, errors, elapsed)
 

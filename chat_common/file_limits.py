@@ -28,7 +28,7 @@ class FileLimits(BaseSettings):
     # An office file (a zip) whose parts declare more than this uncompressed is refused.
     max_expanded_bytes: int = 100 * 1024 * 1024
 
-    def public(self) -> "FileLimitsOut":
+    def public(self) -> FileLimitsOut:
         return FileLimitsOut(**self.model_dump())
 
 

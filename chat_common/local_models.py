@@ -220,10 +220,10 @@ def resolve(
         return ResolvedModel(path, path.stem, path.name)
     if not entry.is_split:
         folder = _package_dir(entry.package)
-        path = folder / entry.file if folder else None
-        if path is None or not path.is_file():
+        packaged = folder / entry.file if folder else None
+        if packaged is None or not packaged.is_file():
             raise ModelError("model_parts_missing", f"model {entry.name}: {entry.file} not found; {_install_hint(entry)}")
-        return ResolvedModel(path, entry.name, entry.title, entry)
+        return ResolvedModel(packaged, entry.name, entry.title, entry)
     target_dir = target_dir or models_dir()
     path = target_dir / entry.file
     if not _is_verified(path, entry):

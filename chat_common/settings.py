@@ -38,8 +38,3 @@ class ServiceSettings(BaseSettings):
     def redis(self) -> Redis:
         """This service's Redis client, with the bounds above."""
         return connect(self.redis_url, self.redis_socket_timeout_s, self.redis_connection_retries)
-
-
-def port_of(addr: str) -> int:
-    """The port of a host:port address."""
-    return int(addr.rsplit(":", 1)[1])

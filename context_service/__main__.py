@@ -45,7 +45,7 @@ async def main() -> None:
     servicer = ContextServicer(engine, TurnStore(redis, engine, settings.index_cache_sessions), settings)
     server = await start_server(
         lambda s: pb.context_grpc.add_ContextServiceServicer_to_server(servicer, s),
-        ["chat.v1.ContextService"],
+        [pb.CONTEXT_SERVICE],
         settings.bind,
     )
 

@@ -23,7 +23,7 @@ from gateway.backends import Backends
 from gateway.cleanup import cleanup_loop
 from gateway.observability import ObservabilityMiddleware
 from gateway.ratelimit import RateLimitMiddleware
-from gateway.routes import chat, files, health, messages
+from gateway.routes import bench, chat, files, health, messages
 from gateway.security import (
     DOCS_PATHS,
     PUBLIC_PATHS,
@@ -90,7 +90,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for module in (messages, files, chat, health):
         app.include_router(module.router)
     if settings.bench_endpoints:
-        app.include_router(messages.bench_router)
+        app.include_router(bench.router)
 
     # Added innermost first. A request passes: security headers -> CORS -> API key -> session
     # -> rate limit -> JSON body limit -> the routes. All are pure ASGI, so SSE streams pass untouched.

@@ -16,13 +16,9 @@ from gateway.batching import JobBatcher
 from gateway.fanout import FeedHub
 from gateway.settings import GatewaySettings
 
-SERVICES = {
-    "job_service": "chat.v1.JobService",
-    "context_service": "chat.v1.ContextService",
-    "inference_service": "chat.v1.InferenceService",
-}
+SERVICES = pb.SERVICE_NAMES
 # Optional parts, reported by the inference service's health under these names when configured.
-OPTIONAL = {"local_model": ("inference_service", "chat.v1.InferenceService.local")}
+OPTIONAL = {"local_model": ("inference_service", f"{pb.INFERENCE_SERVICE}.local")}
 
 
 @dataclass

@@ -80,7 +80,7 @@ class JobBatcher:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
             try:
                 await self._send(batch)
-            except BaseException as exc:  # noqa: BLE001 - every waiting request gets the failure
+            except BaseException as exc:
                 failed = batch
                 if isinstance(exc, asyncio.CancelledError):  # shutting down: nothing more is sent
                     failed, self._pending = batch + self._pending, []

@@ -14,13 +14,12 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import time
 from pathlib import Path
 
-log = logging.getLogger("gateway.cleanup")
+from chat_common.uploads import is_storage_key
 
-_STORAGE_KEY = re.compile(r"^[0-9a-f]{32}$")
+log = logging.getLogger("gateway.cleanup")
 
 
 def delete_orphans(upload_dir: str | Path, ttl_s: float, now: float | None = None) -> int:
@@ -32,7 +31,7 @@ def delete_orphans(upload_dir: str | Path, ttl_s: float, now: float | None = Non
     except FileNotFoundError:
         return 0
     for entry in entries:
-        if not _STORAGE_KEY.match(entry.name):
+        if not is_storage_key(entry.name):
             continue
         with contextlib.suppress(FileNotFoundError):
             if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
@@ -47,6 +46,6 @@ async def cleanup_loop(upload_dir: str, ttl_s: float, interval_s: float) -> None
             removed = await asyncio.to_thread(delete_orphans, upload_dir, ttl_s)
             if removed:
                 log.info("deleted %d orphaned upload file(s)", removed)
-        except Exception:  # noqa: BLE001 - the loop must outlive one failed pass
+        except Exception:
             log.exception("orphaned upload cleanup failed")
         await asyncio.sleep(interval_s)

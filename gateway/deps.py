@@ -10,8 +10,8 @@ from gateway.settings import GatewaySettings
 
 # async: FastAPI runs plain `def` dependencies in a thread pool, a costly hop for an attribute read.
 async def backends(request: Request) -> Backends:
-    return request.app.state.backends  # type: ignore[no-any-return]
+    return request.app.state.backends
 
 
 async def settings(request: Request) -> GatewaySettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings

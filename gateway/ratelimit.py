@@ -78,7 +78,7 @@ class RateLimiter:
             script = self._script_for[id(redis)] = redis.register_script(_LUA)
         try:
             async with asyncio.timeout(self.timeout):
-                reply = await script(keys=[k for k, _ in counters], args=[self.window_ms])  # type: ignore[operator]
+                reply = await script(keys=[k for k, _ in counters], args=[self.window_ms])  # type: ignore[operator]  # redis-py types Script as not callable
         except Exception as exc:  # noqa: BLE001 - the limiter fails open
             # Do not add the timeout to every request while Redis is away.
             self._skip_until = now + 2.0

@@ -184,8 +184,8 @@ def job_out(job: pb.jobs.Job) -> JobOut:
         file = FileOut(name=job.file.name, media_type=job.file.media_type, size_bytes=job.file.size_bytes)
     return JobOut(
         id=job.id,
-        kind=KIND.get(job.kind, "message"),  # type: ignore[arg-type]
-        status=STATUS.get(job.status, "pending"),  # type: ignore[arg-type]
+        kind=KIND.get(job.kind, "message"),  # type: ignore[arg-type]  # the dict holds only Literal values
+        status=STATUS.get(job.status, "pending"),  # type: ignore[arg-type]  # likewise
         text=job.text,
         file=file,
         result=result,

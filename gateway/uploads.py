@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
@@ -22,7 +22,11 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from chat_common.errors import ErrorCode
 from chat_common.filetypes import Detected, Rejected, detect, extension_of
+from chat_common.uploads import new_storage_key, upload_path
 from gateway.errors import ApiError
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks  # defined for type checkers only
 
 SNIFF_BYTES = 8192
 FORM_OVERHEAD = 64 * 1024  # boundaries and part headers on top of the file itself
@@ -79,8 +83,8 @@ class UploadReceiver:
             raise ApiError(413, _too_large(self.limit), ErrorCode.FILE_TOO_LARGE)
 
         self.dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_hex(16)
-        path = self.dir / key
+        key = new_storage_key()
+        path = upload_path(self.dir, key)
         state = _State()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         out = os.fdopen(fd, "wb")
@@ -130,7 +134,7 @@ class UploadReceiver:
                 raise ApiError(415, f"Text files must be UTF-8 encoded; this .{ext} file is UTF-16.", exc.code) from exc
             raise ApiError(415, str(exc), exc.code) from exc
 
-    def _callbacks(self, state: _State, out) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    def _callbacks(self, state: _State, out: BinaryIO) -> MultipartCallbacks:
         def on_part_begin() -> None:
             state.headers = {}
 
@@ -177,7 +181,7 @@ class UploadReceiver:
                 state.in_file = False
                 state.done = True
 
-        return {
+        return {  # python-multipart's TypedDict of callbacks
             "on_part_begin": on_part_begin,
             "on_header_field": on_header_field,
             "on_header_value": on_header_value,

@@ -20,7 +20,7 @@ from inference_service.settings import InferenceSettings
 
 log = logging.getLogger("inference_service.app")
 
-SERVICE = "chat.v1.InferenceService"
+SERVICE = pb.INFERENCE_SERVICE
 
 
 def build_chain(settings: InferenceSettings, redis: Redis | None = None) -> ProviderChain:

@@ -70,7 +70,7 @@ async def coalesced(source: AsyncIterator[T]) -> AsyncIterator[T]:
                     return
                 if isinstance(item, _Failed):
                     raise item.error
-                yield item  # type: ignore[misc]
+                yield item  # type: ignore[misc]  # the queue holds items or the end sentinel
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -154,7 +154,7 @@ class ProviderChain:
                     raise ProviderError(f"{provider.name} {what} {wait:.2f}s", retryable=True) from None
                 except ProviderError:
                     raise
-                except Exception as exc:  # noqa: BLE001 - a provider bug must not end the chain
+                except Exception as exc:
                     log.exception("provider %s raised an unexpected error", provider.name)
                     raise ProviderError(f"{provider.name} failed: {type(exc).__name__}", retryable=False) from exc
                 started = True
@@ -171,4 +171,4 @@ class ProviderChain:
         finally:
             # Releases the provider's connection or stops its generator thread.
             with contextlib.suppress(Exception):
-                await stream.aclose()  # type: ignore[attr-defined]
+                await stream.aclose()  # type: ignore[attr-defined]  # every provider stream is an async generator

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 from grpc import aio
@@ -13,8 +12,6 @@ from inference_service.coalesce import coalesced
 from inference_service.providers.base import Attachment, Delta, Prompt, ProviderError, Turn
 from inference_service.router import Done, ProviderChain, Restart
 from inference_service.settings import InferenceSettings
-
-log = logging.getLogger("inference_service.servicer")
 
 _ROLES = {pb.common.ROLE_USER: "user", pb.common.ROLE_ASSISTANT: "assistant", pb.common.ROLE_SYSTEM: "system"}
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from chat_common import pb
 from chat_common.grpc.client import channel
 from chat_common.grpc.server import run_until_signal, start_server
@@ -14,8 +12,6 @@ from job_service.settings import JobSettings
 from job_service.store import JobStore
 from job_service.wakeups import WakeHub
 from job_service.worker import Worker
-
-log = logging.getLogger("job_service")
 
 
 async def main() -> None:
@@ -36,7 +32,7 @@ async def main() -> None:
     servicer = JobServicer(store, hub, context)
     server = await start_server(
         lambda s: pb.jobs_grpc.add_JobServiceServicer_to_server(servicer, s),
-        ["chat.v1.JobService"],
+        [pb.JOB_SERVICE],
         settings.bind,
     )
     worker = Worker(settings, store, queue, context, inference)

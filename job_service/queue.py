@@ -11,6 +11,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
+from typing import cast
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -53,7 +54,8 @@ class JobQueue:
             # The stream was lost (a Redis without persistence restarted): recreate it.
             await self.ensure_group()
             return None
-        for _stream, entries in reply or ():
+        streams = cast(list[tuple[str, list[tuple[str, dict[str, str]]]]], reply or [])
+        for _stream, entries in streams:
             for entry_id, fields in entries:
                 return Entry(entry_id, fields["job_id"])
         return None

@@ -14,10 +14,10 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from string import Template
 from typing import cast
 
 from opentelemetry import propagate
-
 from redis.asyncio import Redis
 
 from chat_common import pb
@@ -58,7 +58,7 @@ if ARGV[7] ~= '' then
 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return -1 end
-if status == '3' or status == '4' then return 0 end
+if status == '$DONE' or status == '$ERROR' then return 0 end
 if #ARGV > 8 then redis.call('HSET', KEYS[1], 'updated_ms', ARGV[2], unpack(ARGV, 9)) end
 local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
 if ARGV[5] == '1' then
@@ -82,13 +82,18 @@ local data = redis.call('HGETALL', KEYS[1])
 if #data == 0 then return data end
 local status = redis.call('HGET', KEYS[1], 'status')
 local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
-if status == '3' or status == '4' or attempts + 1 > tonumber(ARGV[5]) then return data end
-redis.call('HSET', KEYS[1], 'status', '2', 'attempts', attempts + 1, 'updated_ms', ARGV[2])
+if status == '$DONE' or status == '$ERROR' or attempts + 1 > tonumber(ARGV[5]) then return data end
+redis.call('HSET', KEYS[1], 'status', '$PROCESSING', 'attempts', attempts + 1, 'updated_ms', ARGV[2])
 local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 redis.call('PUBLISH', ARGV[4], seq .. ':' .. ARGV[3])
 return data
 """
+
+
+def _lua(source: str) -> str:
+    """A script with the job statuses' numbers filled in from the JobStatus enum."""
+    return Template(source).substitute(PROCESSING=PROCESSING, DONE=DONE, ERROR=ERROR)
 
 
 def now_ms() -> int:
@@ -178,8 +183,8 @@ class JobStore:
         # How long a worker's write (an event, the ending) rides out a Redis that is down or hung.
         self.write_retry_s = write_retry_s
         self._create = redis.register_script(_CREATE)
-        self._append = redis.register_script(_APPEND)
-        self._begin = redis.register_script(_BEGIN)
+        self._append = redis.register_script(_lua(_APPEND))
+        self._begin = redis.register_script(_lua(_BEGIN))
 
     async def create(self, request: pb.jobs.CreateJobRequest) -> Created:
         """Stores and enqueues a job, or finds the one its idempotency key already made."""
@@ -228,7 +233,7 @@ class JobStore:
     async def load(self, job_id: str) -> pb.jobs.Job | None:
         if not job_id:
             return None
-        data = await self.redis.hgetall(keys.job(job_id))
+        data = cast(dict[str, str], await self.redis.hgetall(keys.job(job_id)))
         return _job_from_hash(data) if data else None
 
     async def begin(self, job_id: str, max_attempts: int) -> tuple[pb.jobs.Job | None, dict[str, str]]:
@@ -249,7 +254,7 @@ class JobStore:
         return _job_from_hash(data), dict(json.loads(data["trace"])) if data.get("trace") else {}
 
     async def history(self, session_id: str) -> list[pb.jobs.Job]:
-        ids = await self.redis.lrange(keys.history(session_id), 0, -1)
+        ids = cast(list[str], await self.redis.lrange(keys.history(session_id), 0, -1))
         if not ids:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -299,7 +304,9 @@ class JobStore:
         async def appended() -> int | None:
             # A timed-out append may have run: then its event (stamped to the ms) is the last.
             async with self.redis.pipeline(transaction=True) as pipe:
-                last, length = await pipe.lindex(events, -1).llen(events).execute()
+                pipe.lindex(events, -1)
+                pipe.llen(events)
+                last, length = await pipe.execute()
             return int(length) if last == encoded else None
 
         until = time.monotonic() + self.write_retry_s
@@ -313,14 +320,14 @@ class JobStore:
         Returns False if it had already ended (a redelivered job)."""
         final = pb.jobs.Job()
         final.CopyFrom(job)
-        final.status = status  # type: ignore[assignment]
+        final.status = status  # type: ignore[assignment]  # an int of the JobStatus enum
         final.error = error
         final.updated_at_ms = now_ms()
         fields: dict[str, str | int] = {"status": status, "error": error}
         if result is not None:
             final.result.CopyFrom(result)
             fields["result"] = base64.b64encode(result.SerializeToString()).decode()
-        event = pb.jobs.JobEvent(status=pb.jobs.StatusChanged(status=status, error=error, job=final))  # type: ignore[arg-type]
+        event = pb.jobs.JobEvent(status=pb.jobs.StatusChanged(status=status, error=error, job=final))  # type: ignore[arg-type]  # likewise
         return await self.append_event(job.id, event, fields, terminal=True, ack_entry=ack_entry) > 0
 
     async def get_with_events(self, session_id: str, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
@@ -338,7 +345,7 @@ class JobStore:
         return bool(await self.redis.exists(keys.job(job_id)))
 
     async def events_after(self, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
-        raw = await self.redis.lrange(keys.events(job_id), after_seq, -1)
+        raw = cast(list[str], await self.redis.lrange(keys.events(job_id), after_seq, -1))
         return [decode_event(item, after_seq + i + 1, job_id) for i, item in enumerate(raw)]
 
     async def touch(self, job_ids: list[str]) -> None:
@@ -350,15 +357,15 @@ class JobStore:
         await self.redis.zrem(keys.ACTIVE, job_id)
 
     async def stale(self, older_than_ms: int) -> list[str]:
-        return await self.redis.zrangebyscore(keys.ACTIVE, 0, now_ms() - older_than_ms)
+        return cast(list[str], await self.redis.zrangebyscore(keys.ACTIVE, 0, now_ms() - older_than_ms))
 
 
 def _job_from_hash(data: dict[str, str]) -> pb.jobs.Job:
     job = pb.jobs.Job(
         id=data["id"],
         session_id=data["session"],
-        kind=int(data["kind"]),  # type: ignore[arg-type]
-        status=int(data["status"]),  # type: ignore[arg-type]
+        kind=int(data["kind"]),  # type: ignore[arg-type]  # stored as the enum's int
+        status=int(data["status"]),  # type: ignore[arg-type]  # likewise
         text=data.get("text", ""),
         error=data.get("error", ""),
         attempts=int(data.get("attempts", 0)),

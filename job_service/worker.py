@@ -35,8 +35,9 @@ from chat_common.metrics import (
     QUEUE_PENDING,
     TIME_TO_FIRST_TOKEN,
 )
+from chat_common.uploads import InvalidStorageKey, upload_path
 from job_service.files.extracted import UnreadableFile
-from job_service.files.ingest import Ingested, ingest_file, ingest_message, upload_path
+from job_service.files.ingest import Ingested, ingest_file, ingest_message
 from job_service.files.pool import FileReaders
 from job_service.queue import Entry, JobQueue
 from job_service.settings import JobSettings
@@ -122,7 +123,7 @@ class Worker:
                 # Redis restarting: the job (if any) stays pending and is reclaimed later.
                 log.warning("redis unavailable (%s); retrying shortly", exc)
                 await asyncio.sleep(1.0)
-            except Exception:  # noqa: BLE001 - a worker must outlive any one failure
+            except Exception:
                 log.exception("worker loop error; retrying shortly")
                 await asyncio.sleep(0.5)
 
@@ -181,7 +182,7 @@ class Worker:
                 await self._retry_later(entry, attempt)
                 return
             outcome = (ERROR, None, "The assistant stopped responding. Please try again.")
-        except Exception:  # noqa: BLE001 - a bug must not leave the job to the visibility timeout
+        except Exception:
             log.exception("attempt %d failed unexpectedly", attempt)
             if attempt < self.settings.job_max_attempts:
                 await self._retry_later(entry, attempt)
@@ -189,9 +190,9 @@ class Worker:
             outcome = (ERROR, None, "The job failed unexpectedly. Please try again.")
         finally:
             self._in_flight.pop(entry.entry_id, None)
-        status, result, error = outcome
+        status, final, error = outcome
         JOB_DURATION.observe(time.perf_counter() - claimed)
-        await self._finish(job, status, result=result, error=error, entry=entry)
+        await self._finish(job, status, result=final, error=error, entry=entry)
 
     async def _retry_later(self, entry: Entry, attempt: int) -> None:
         JOB_RETRIES.inc()
@@ -216,7 +217,7 @@ class Worker:
         if status == ERROR:
             log.warning("job ended in error: %s", error)
         if job.kind == pb.common.JOB_KIND_FILE:
-            with contextlib.suppress(FileNotFoundError, UnreadableFile):
+            with contextlib.suppress(FileNotFoundError, InvalidStorageKey):
                 upload_path(self.settings.upload_dir, job.file.storage_key).unlink()
 
     async def _had_output(self, job_id: str) -> bool:
@@ -391,7 +392,7 @@ class Worker:
                         await self._finish(job, ERROR, error="The job made no progress and was stopped. Please try again.")
                     elif job is None:
                         await self.store.forget_active(job_id)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("reaper pass failed")
 
 

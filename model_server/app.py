@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Sequence
 
 from fastapi import FastAPI
 
@@ -17,12 +18,12 @@ log = logging.getLogger("model_server.app")
 def _compact_cache_class() -> type:
     import llama_cpp
 
-    class CompactRAMCache(llama_cpp.LlamaRAMCache):  # type: ignore[misc]
+    class CompactRAMCache(llama_cpp.LlamaRAMCache):
         """Keeps one row of logits per state: a restored state re-evaluates its last token
         before sampling (Llama.generate), so the rest of the logits are never read."""
 
-        def __setitem__(self, key: object, value: object) -> None:
-            value.scores = value.scores[-1:].copy()  # type: ignore[attr-defined]
+        def __setitem__(self, key: Sequence[int], value: llama_cpp.LlamaState) -> None:
+            value.scores = value.scores[-1:].copy()
             super().__setitem__(key, value)
 
     return CompactRAMCache

@@ -45,7 +45,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     try:
         suite.start(timeout=120)
-        print(f"\n  Chat assistant is running: open {suite.base_url}/   (API docs: {suite.base_url}/docs)\n", flush=True)  # noqa: T201 - the run command's one line for the user
+        print(f"\n  Chat assistant is running: open {suite.base_url}/   (API docs: {suite.base_url}/docs)\n", flush=True)
         supervisor = Supervisor(suite)
         while not stopping:
             supervisor.check()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from chat_common import pb
 from chat_common.children import wait_ready, wrap
 from chat_common.local_models import resolve
 from chat_common.redis_server import RedisServer, free_port
@@ -22,11 +24,7 @@ from chat_common.redis_server import RedisServer, free_port
 log = logging.getLogger("suite")
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {
-    "context_service": "chat.v1.ContextService",
-    "inference_service": "chat.v1.InferenceService",
-    "job_service": "chat.v1.JobService",
-}
+SERVICES = pb.SERVICE_NAMES
 START_ORDER = ["model_server", "context_service", "inference_service", "job_service", "gateway"]
 STOP_ORDER = ["gateway", "job_service", "inference_service", "model_server", "context_service"]
 HTTP_HEALTH = {"gateway": "/healthz", "model_server": "/health"}
@@ -126,7 +124,7 @@ class Suite:
         if self.log_to_files:
             logs = self.data_dir / "logs"
             logs.mkdir(parents=True, exist_ok=True)
-            out = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+            out = open(logs / f"{name}.log", "ab")
         else:
             out = None
         env = self.child_env()
@@ -141,7 +139,7 @@ class Suite:
         deadline = time.monotonic() + timeout
         for name in names or [n for n in START_ORDER if n in self.processes]:
             left = max(0.0, deadline - time.monotonic())
-            wait_ready(self.processes[name], lambda: self._is_ready(name), left, name, f"; see {self.data_dir}/logs/{name}.log")
+            wait_ready(self.processes[name], functools.partial(self._is_ready, name), left, name, f"; see {self.data_dir}/logs/{name}.log")
 
     def _is_ready(self, name: str) -> bool:
         if name in HTTP_HEALTH:

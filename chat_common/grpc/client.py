@@ -6,6 +6,7 @@ import json
 
 from grpc import aio
 
+from chat_common import pb
 from chat_common.grpc.interceptors import DeadlineStreamInterceptor, DeadlineUnaryInterceptor
 
 # Transparent retries for calls that never reached the server's handler.
@@ -13,7 +14,7 @@ _SERVICE_CONFIG = json.dumps(
     {
         "methodConfig": [
             {
-                "name": [{"service": "chat.v1.JobService"}, {"service": "chat.v1.ContextService"}],
+                "name": [{"service": pb.JOB_SERVICE}, {"service": pb.CONTEXT_SERVICE}],
                 "retryPolicy": {
                     "maxAttempts": 4,
                     "initialBackoff": "0.1s",

@@ -15,7 +15,6 @@ from typing import Any
 
 import grpc
 from grpc import aio
-
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -69,7 +68,7 @@ class _Latency:
         child.observe(time.perf_counter() - started)
 
 
-class ServerInterceptor(aio.ServerInterceptor):
+class ServerInterceptor(aio.ServerInterceptor):  # type: ignore[misc]  # grpc ships no type hints
     """Binds ids, maps errors and logs the outcome of every RPC.
 
     The wrapped handler of each method is built once and cached: it reads the call's ids
@@ -87,12 +86,12 @@ class ServerInterceptor(aio.ServerInterceptor):
     ) -> grpc.RpcMethodHandler:
         method = details.method
         if method in self._wrapped:
-            return self._wrapped[method]  # type: ignore[return-value]
+            return self._wrapped[method]
         handler = await continuation(details)
         wrapped = self._wrap(method, handler) if handler is not None else None
         if wrapped is not None:
             self._wrapped[method] = wrapped
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         latency = self._latency
@@ -157,21 +156,21 @@ def _with_defaults(details: aio.ClientCallDetails, timeout: float) -> aio.Client
     )
 
 
-class DeadlineUnaryInterceptor(aio.UnaryUnaryClientInterceptor):
+class DeadlineUnaryInterceptor(aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]  # grpc ships no type hints
     """Gives every unary call a deadline and the current ids."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
 
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]  # grpc ships no type hints
         return await continuation(_with_defaults(client_call_details, self.timeout), request)
 
 
-class DeadlineStreamInterceptor(aio.UnaryStreamClientInterceptor):
+class DeadlineStreamInterceptor(aio.UnaryStreamClientInterceptor):  # type: ignore[misc]  # grpc ships no type hints
     """Gives every server-streaming call a deadline and the current ids."""
 
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout
 
-    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]  # grpc ships no type hints
         return await continuation(_with_defaults(client_call_details, self.timeout), request)

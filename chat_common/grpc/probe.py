@@ -20,7 +20,7 @@ def main(argv: list[str]) -> int:
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=service), timeout=3)
         except grpc.RpcError as exc:
-            sys.stderr.write(f"unhealthy: {exc.code().name}\n")  # type: ignore[attr-defined]
+            sys.stderr.write(f"unhealthy: {exc.code().name}\n")
             return 1
     serving = reply.status == health_pb2.HealthCheckResponse.SERVING
     return 0 if serving else 1

@@ -71,4 +71,4 @@ class BM25Index:
         hits = np.flatnonzero(acc)
         if len(hits) > limit:
             hits = hits[np.argpartition(acc[hits], -limit)[-limit:]]
-        return dict(zip(hits.tolist(), acc[hits].tolist())), float(acc.max())
+        return dict(zip(hits.tolist(), acc[hits].tolist(), strict=True)), float(acc.max())

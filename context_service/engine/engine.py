@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Set as AbstractSet
 
 from .importance import importance
 from .index import SessionIndex
@@ -66,7 +67,7 @@ class ContextEngine:
         return index
 
     # --- scoring -----------------------------------------------------------------------
-    def score(self, index: SessionIndex, message: str, exclude: set[int] = frozenset()) -> dict[int, tuple[float, str]]:
+    def score(self, index: SessionIndex, message: str, exclude: AbstractSet[int] = frozenset()) -> dict[int, tuple[float, str]]:
         """Score candidate turns only: query-term postings + recency window + top-important."""
         c, n = self.cfg, len(index)
         rel, maxrel = index.bm25.score(terms(message), c.max_candidates)
@@ -184,6 +185,7 @@ class ContextEngine:
         if live is None:
             live = index.last_build.get(key, n) < n
         index.last_build[key] = n
+        plan: PromptPlan | None
         if index.full_tokens + ov * n <= B - fixed:
             # The whole history fits: send it all, in order, with no profile or summary (the
             # turns say it all). The prompt only grows from turn to turn.

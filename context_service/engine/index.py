@@ -76,11 +76,11 @@ class SessionIndex:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SessionIndex":
+    def from_dict(cls, d: dict) -> SessionIndex:
         if d.get("v") != FORMAT_VERSION:
             raise ValueError(f"unsupported SessionIndex format {d.get('v')!r}")
         idx = cls(d["bm25"][0], d["bm25"][1], d.get("summary_pool", 400), d.get("top_k", 48))
-        for td, terms, imp in zip(d["turns"], d["terms"], d["importance"]):
+        for td, terms, imp in zip(d["turns"], d["terms"], d["importance"], strict=True):
             idx._add(Turn.from_dict(td), terms.split(), imp)
         idx.profile = Profile.from_dict(d["profile"])
         idx.summary.load(d["summary"])
@@ -90,5 +90,5 @@ class SessionIndex:
         return zlib.compress(json.dumps(self.to_dict(), separators=(",", ":")).encode(), 3)
 
     @classmethod
-    def from_bytes(cls, b: bytes) -> "SessionIndex":
+    def from_bytes(cls, b: bytes) -> SessionIndex:
         return cls.from_dict(json.loads(zlib.decompress(b)))

@@ -30,7 +30,7 @@ class Turn:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Turn":
+    def from_dict(cls, d: dict) -> Turn:
         return cls(**d)
 
 

@@ -140,7 +140,7 @@ def extract_facts(text: str, turn_id: str, ts: float) -> list[Fact]:
                 else:
                     value = _clean(raw)
                     if value and key == "occupation":  # "nurse at the city hospital" -> "nurse"
-                        value = re.split(r"\s+(?:at|in|for|with)\b", value, 1)[0]
+                        value = re.split(r"\s+(?:at|in|for|with)\b", value, maxsplit=1)[0]
                 if value:
                     facts.append(Fact(key, value, turn_id, ts, conf))
     return facts
@@ -210,7 +210,7 @@ class Profile:
                 "version": self.version}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Profile":
+    def from_dict(cls, d: dict) -> Profile:
         p = cls()
         for fd in sorted(d.get("facts", []), key=lambda x: x["ts"]):
             p.add(Fact(**fd))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from chat_common import pb
 from gateway import deps
 from gateway.backends import Backends
-from gateway.routes.messages import ERRORS
+from gateway.error_docs import ERRORS
 from gateway.schemas import ClearedOut, FactOut, HistoryOut, ProfileBody, ProfileOut, iso, job_out
 from gateway.sessions import session_id
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
 from chat_common import pb
+from chat_common.uploads import upload_path
 from gateway import deps
 from gateway.backends import Backends
-from gateway.routes.messages import ERRORS, create_job, idempotency_key
+from gateway.error_docs import ERRORS
+from gateway.jobs import create_job, idempotency_key
 from gateway.schemas import JobAccepted
 from gateway.sessions import session_id
 from gateway.settings import GatewaySettings
@@ -70,4 +71,4 @@ async def post_file(
 
 def _discard(upload_dir: str, storage_key: str) -> None:
     with contextlib.suppress(FileNotFoundError):
-        (Path(upload_dir) / storage_key).unlink()
+        upload_path(upload_dir, storage_key).unlink()

@@ -14,7 +14,7 @@ from chat_common.filetypes import ALLOWED_EXTENSIONS
 from chat_common.local_models import lookup
 from gateway import deps
 from gateway.backends import OPTIONAL, Backends
-from gateway.routes.messages import ERRORS
+from gateway.error_docs import ERRORS
 from gateway.schemas import ConfigOut, ReadyOut
 from gateway.settings import GatewaySettings
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -11,45 +10,18 @@ from fastapi import APIRouter, Depends, Header, Query
 from starlette.responses import Response
 
 from chat_common import pb
+from chat_common.errors import ErrorCode
 from gateway import deps, sse
 from gateway.backends import Backends
-from chat_common.errors import ErrorCode
+from gateway.error_docs import ERRORS
 from gateway.errors import ApiError
 from gateway.fanout import FeedHub
-from gateway.schemas import ErrorOut, JobAccepted, JobEnvelope, MessageIn, event_out, job_out
+from gateway.jobs import check_job_id, create_job, idempotency_key
+from gateway.schemas import JobAccepted, JobEnvelope, MessageIn, event_out, job_out
 from gateway.sessions import session_id
 from gateway.settings import GatewaySettings
 
-log = logging.getLogger("gateway.messages")
 router = APIRouter(tags=["messages"])
-bench_router = APIRouter(include_in_schema=False)
-ERROR_DESCRIPTIONS = {
-    400: "Bad request (e.g. an empty message or a malformed header)",
-    401: "Missing or invalid API key (only when API keys are configured)",
-    404: "Not found, or not a job of this session",
-    413: "Body, message or file too large",
-    415: "Unsupported content type or file type",
-    422: "The body does not match the schema",
-    429: "Rate limit exceeded; see Retry-After",
-    503: "A backend is temporarily unavailable; see Retry-After",
-}
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut, "description": text} for code, text in ERROR_DESCRIPTIONS.items()
-}
-
-
-def idempotency_key(header: str | None, body_key: str | None = None) -> str:
-    key = header or body_key or ""
-    if len(key) > 200:
-        raise ApiError(400, "Idempotency-Key must be at most 200 characters.", ErrorCode.INVALID_IDEMPOTENCY_KEY)
-    return key
-
-
-async def create_job(backends: Backends, request: pb.jobs.CreateJobRequest) -> tuple[JobAccepted, bool]:
-    """The accepted job, and whether it is new (False: an idempotent replay)."""
-    reply = await backends.submits.create(request)
-    job = job_out(reply.job)
-    return JobAccepted(job_id=job.id, status=job.status, job=job), reply.created
 
 
 @router.post("/messages", status_code=202, response_model=JobAccepted, responses=ERRORS)
@@ -78,11 +50,6 @@ async def post_message(
     return accepted
 
 
-def _check_id(job_id: str) -> None:
-    if len(job_id) != 32 or any(c not in "0123456789abcdef" for c in job_id):
-        raise ApiError(404, "Job not found.", ErrorCode.JOB_NOT_FOUND)
-
-
 @router.get("/messages/{job_id}", response_model=JobEnvelope, responses=ERRORS)
 async def get_message(
     job_id: str,
@@ -90,7 +57,7 @@ async def get_message(
     backends: Annotated[Backends, Depends(deps.backends)],
 ) -> JobEnvelope:
     """The status and, once done, the result of a job."""
-    _check_id(job_id)
+    check_job_id(job_id)
     job = await backends.jobs.GetJob(pb.jobs.GetJobRequest(session_id=session, job_id=job_id))
     return JobEnvelope(job=job_out(job))
 
@@ -112,7 +79,7 @@ async def job_events(
 
     Reconnect with `Last-Event-ID` (or `?after=N`) to replay only what was missed.
     """
-    _check_id(job_id)
+    check_job_id(job_id)
     after_seq = after or 0
     if last_event_id:
         if not last_event_id.isdigit() or len(last_event_id) > 18:
@@ -139,25 +106,3 @@ async def _stream(feeds: FeedHub, session: str, job_id: str, after_seq: int, kee
                 continue
             kind, data = event_out(event)
             yield sse.encode(event.seq, kind, json.dumps(data))
-
-
-@bench_router.post("/messages/_bench", status_code=202)
-async def bench_bare(
-    body: MessageIn,
-    session: Annotated[str, Depends(session_id)],
-) -> dict[str, object]:
-    """Same path prefix, middleware, body model and session as POST /messages, but no job:
-    the baseline that bench/submit.py compares against (only with BENCH_ENDPOINTS=1)."""
-    return {"success": True, "job_id": "0" * 32, "status": "pending"}
-
-
-@bench_router.post("/messages/_bench_grpc", status_code=202)
-async def bench_one_hop(
-    body: MessageIn,
-    session: Annotated[str, Depends(session_id)],
-    backends: Annotated[Backends, Depends(deps.backends)],
-) -> dict[str, object]:
-    """The bare endpoint plus one unary gRPC call to the job service (its health check): the
-    floor of any POST /messages that crosses one gRPC hop (only with BENCH_ENDPOINTS=1)."""
-    await backends.serving("job_service")
-    return {"success": True, "job_id": "0" * 32, "status": "pending"}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 import httpx
 
 from inference_service.providers.base import Chunk, Delta, Finished, Prompt, ProviderError, Usage, flatten
 from inference_service.providers.errors import from_exception, from_status
-
-log = logging.getLogger("inference_service.providers.deepai")
 
 MODEL = "text-generator"
 
@@ -43,13 +40,13 @@ class DeepAIProvider:
             response = await self.client.post(
                 "/api/text-generator", data={"text": flatten(prompt)}, headers={"api-key": self.api_key}
             )
-        except Exception as exc:  # noqa: BLE001 - classified, not swallowed
+        except Exception as exc:
             raise from_exception("deepai", exc) from exc
         if response.status_code != 200:
             raise from_status("deepai", response.status_code, response.text, response.headers)
         try:
             output = response.json()["output"]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise from_exception("deepai", exc) from exc
         if not isinstance(output, str) or not output.strip():
             raise ProviderError("deepai answered without any text", retryable=False)

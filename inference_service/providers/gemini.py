@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import cast
 
 from google import genai
 from google.genai import errors as genai_errors
@@ -12,8 +12,6 @@ from google.genai import types
 
 from inference_service.providers.base import Chunk, Delta, Finished, Prompt, ProviderError, Usage
 from inference_service.providers.errors import from_exception, from_status
-
-log = logging.getLogger("inference_service.providers.gemini")
 
 # Finish reasons that mean "blocked": the request's fault, never retried.
 _BLOCKED = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY", "LANGUAGE"}
@@ -120,12 +118,12 @@ class GeminiProvider:
             if exc.code == 400 and "API key" in str(exc.message):
                 error.blames_provider = True  # Gemini reports a bad key as 400: our setup, not the request
             raise error from exc
-        except Exception as exc:  # noqa: BLE001 - classified, not swallowed
+        except Exception as exc:
             raise from_exception("gemini", exc) from exc
         finally:
             if responses is not None:  # closes the HTTP stream now, not at garbage collection
                 with contextlib.suppress(Exception):
-                    await responses.aclose()
+                    await cast(AsyncGenerator[types.GenerateContentResponse, None], responses).aclose()
         if finish is None:
             raise ProviderError("gemini stream ended without a finish reason (cut short)", retryable=True)
         if finish in _BLOCKED:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import AsyncIterator
 
 import httpx
 
 from inference_service.providers.base import Chunk, Delta, Finished, Prompt, ProviderError, Usage
 from inference_service.providers.errors import from_exception, from_status
-
-log = logging.getLogger("inference_service.providers.openai_compat")
 
 
 def messages(prompt: Prompt) -> list[dict[str, str]]:
@@ -92,7 +89,7 @@ class OpenAICompatProvider:
                         finish = choice.get("finish_reason") or finish
         except ProviderError:
             raise
-        except Exception as exc:  # noqa: BLE001 - classified, not swallowed
+        except Exception as exc:
             raise from_exception(self.name, exc) from exc
         if finish is None:
             raise ProviderError(f"{self.name} stream ended without a finish reason (cut short)", retryable=True)

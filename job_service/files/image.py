@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
+
 from chat_common.file_limits import FileLimits
 from job_service.files import ocr
 from job_service.files.extracted import Extracted, Progress, UnreadableFile
 
 
 def read_image(path: Path, limits: FileLimits, progress: Progress) -> Extracted:
-    from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = limits.max_image_pixels
     try:
@@ -28,7 +29,7 @@ def read_image(path: Path, limits: FileLimits, progress: Progress) -> Extracted:
     return Extracted(text=ocr.read_text(picture), description=description, ocr_pages=1)
 
 
-def _decoded(image, max_pixels: int):  # type: ignore[no-untyped-def]
+def _decoded(image: Image.Image, max_pixels: int) -> Image.Image | None:
     """The first frame as RGB, at most `max_pixels`; None if the pixel data is broken."""
     try:
         image.seek(0)
@@ -37,18 +38,17 @@ def _decoded(image, max_pixels: int):  # type: ignore[no-untyped-def]
         return None
 
 
-def describe(image) -> str:  # type: ignore[no-untyped-def]
+def describe(image: Image.Image) -> str:
     frames = getattr(image, "n_frames", 1)
     described = f"{image.format} image, {image.width}x{image.height} pixels, mode {image.mode}"
     return described + (f", {frames} frames" if frames > 1 else "")
 
 
-def _bounded(image, max_pixels: int):  # type: ignore[no-untyped-def]
+def _bounded(image: Image.Image, max_pixels: int) -> Image.Image:
     """A huge photo is read at a size OCR can handle: text in it is large anyway."""
     pixels = image.width * image.height
     if pixels <= max_pixels:
         return image
-    from PIL import Image
 
     scale = (max_pixels / pixels) ** 0.5
     return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS)

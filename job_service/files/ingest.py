@@ -12,6 +12,7 @@ from pathlib import Path
 from chat_common import pb
 from chat_common.file_limits import FileLimits
 from chat_common.filetypes import Detected, Rejected, detect
+from chat_common.uploads import InvalidStorageKey, upload_path
 from job_service.files.extracted import Extracted, UnreadableFile
 from job_service.files.pool import AsyncProgress, FileReaders
 
@@ -39,19 +40,15 @@ class Ingested:
     attachments: list[pb.inference.Attachment] = field(default_factory=list)
 
 
-def upload_path(upload_dir: str, storage_key: str) -> Path:
-    # storage_key is our own random hex name; refuse anything else outright.
-    if not storage_key or not all(c in "0123456789abcdef" for c in storage_key):
-        raise UnreadableFile("invalid storage key")
-    return Path(upload_dir) / storage_key
-
-
 def ingest_message(job: pb.jobs.Job) -> Ingested:
     return Ingested(prompt=job.text, turn_text=job.text)
 
 
 async def ingest_file(job: pb.jobs.Job, upload_dir: str, readers: FileReaders, progress: AsyncProgress) -> Ingested:
-    path = upload_path(upload_dir, job.file.storage_key)
+    try:
+        path = upload_path(upload_dir, job.file.storage_key)
+    except InvalidStorageKey as exc:
+        raise UnreadableFile(str(exc)) from exc
     detected = _detect(path, job.file.name)
     extracted = await readers.read(path, detected.kind, progress)
     if detected.kind == "image":

@@ -11,17 +11,15 @@ Two habits of its recogniser (trained mostly on Chinese) are mended here:
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PIL import Image
 
-log = logging.getLogger("job_service.files.ocr")
 
 # The recogniser reads lines resized to 48 px high; below ~40 px it drops spaces (bench.ocr).
 SMALL_LINE_PX = 40
@@ -60,7 +58,7 @@ class OcrLine:
 
 
 @lru_cache(maxsize=1)
-def _engine():  # type: ignore[no-untyped-def]  # RapidOCR has no type hints
+def _engine() -> Any:  # RapidOCR has no type hints
     from rapidocr_onnxruntime import RapidOCR
 
     # One thread each: the reader runs at low priority beside the services on few cores.
@@ -69,7 +67,7 @@ def _engine():  # type: ignore[no-untyped-def]  # RapidOCR has no type hints
     return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, use_cls=False)
 
 
-def _detect(image: "Image.Image") -> list[OcrLine]:
+def _detect(image: Image.Image) -> list[OcrLine]:
     import numpy as np
 
     result, _elapsed = _engine()(np.asarray(image.convert("RGB")))
@@ -85,7 +83,7 @@ def _detect(image: "Image.Image") -> list[OcrLine]:
     return lines
 
 
-def read_lines(image: "Image.Image") -> list[OcrLine]:
+def read_lines(image: Image.Image) -> list[OcrLine]:
     """The lines of text in `image`, top to bottom, left to right; empty when there is none."""
     lines = _detect(image)
     if not lines:
@@ -117,7 +115,7 @@ def in_reading_order(lines: list[OcrLine]) -> list[OcrLine]:
     return [line for row in rows for line in sorted(row, key=lambda line: line.left)]
 
 
-def read_text(image: "Image.Image") -> str:
+def read_text(image: Image.Image) -> str:
     """The text in `image`, one line of the picture a line, with word spacing mended."""
     return "\n".join(mend_spacing(line.text) for line in read_lines(image))
 
@@ -147,22 +145,22 @@ def _split_glued(run: str) -> str:
     return " ".join(words)
 
 
-def _common(model, word: str) -> bool:  # type: ignore[no-untyped-def]
+def _common(model: Any, word: str) -> bool:
     rank = _rank(model, word)
     limit = MAX_RANK_BY_LENGTH.get(len(word), MAX_RANK_LONGER)
     return rank is not None and rank <= limit
 
 
-def _rank(model, word: str) -> int | None:  # type: ignore[no-untyped-def]
+def _rank(model: Any, word: str) -> int | None:
     # wordninja stores cost = log(rank * log(N)) per word.
-    cost = model._wordcost.get(word.lower())  # noqa: SLF001 - the list has no public lookup
-    return None if cost is None else round(math.exp(cost) / model._log_n)  # noqa: SLF001
+    cost = model._wordcost.get(word.lower())
+    return None if cost is None else round(math.exp(cost) / model._log_n)
 
 
 @lru_cache(maxsize=1)
-def _words():  # type: ignore[no-untyped-def]  # wordninja has no type hints
+def _words() -> Any:  # wordninja has no type hints
     import wordninja
 
     model = wordninja.DEFAULT_LANGUAGE_MODEL
-    model._log_n = math.log(len(model._wordcost))  # noqa: SLF001
+    model._log_n = math.log(len(model._wordcost))
     return model

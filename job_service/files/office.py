@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any  # openpyxl and python-pptx objects are untyped
 
 from chat_common.file_limits import FileLimits
 from job_service.files.extracted import Extracted, Progress, UnreadableFile
@@ -49,7 +50,7 @@ def read_docx(path: Path, limits: FileLimits, progress: Progress) -> Extracted:
         blocks = [p.text for p in document.paragraphs]
         for table in document.tables:
             blocks.extend(" | ".join(cell.text.strip() for cell in row.cells) for row in table.rows)
-    except Exception as exc:  # noqa: BLE001 - lxml, KeyError, ...: any failure of an untrusted file
+    except Exception as exc:
         raise _parse_failure("document", exc) from exc
     return Extracted(text="\n".join(blocks).strip() or "(the document has no text)", notes=notes)
 
@@ -61,7 +62,7 @@ def read_xlsx(path: Path, limits: FileLimits, progress: Progress) -> Extracted:
     try:
         # data_only: the cached values, never formulas evaluated here; no links followed.
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _parse_failure("spreadsheet", exc) from exc
     try:
         sheets = book.worksheets
@@ -79,14 +80,14 @@ def read_xlsx(path: Path, limits: FileLimits, progress: Progress) -> Extracted:
                 break
         if len(sheets) > len(readable):
             notes.append(f"read the first {len(readable)} of {len(sheets)} sheets")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _parse_failure("spreadsheet", exc) from exc
     finally:
         book.close()
     return Extracted(text="\n\n".join(parts), notes=notes)
 
 
-def _sheet_table(sheet, max_rows: int) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
+def _sheet_table(sheet: Any, max_rows: int) -> tuple[str, bool]:
     """The sheet's used rows as a pipe table (blank rows and trailing blank cells dropped)."""
     rows: list[str] = []
     for values in sheet.iter_rows(values_only=True):
@@ -113,14 +114,14 @@ def read_pptx(path: Path, limits: FileLimits, progress: Progress) -> Extracted:
         for number, slide in enumerate(readable, start=1):
             progress(number, len(readable), f"reading slide {number} of {len(readable)}")
             parts.append(f"## Slide {number}\n" + _slide_text(slide))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise _parse_failure("presentation", exc) from exc
     if len(slides) > len(readable):
         notes.append(f"read the first {len(readable)} of {len(slides)} slides")
     return Extracted(text="\n\n".join(parts).strip() or "(the presentation has no text)", notes=notes)
 
 
-def _slide_text(slide) -> str:  # type: ignore[no-untyped-def]
+def _slide_text(slide: Any) -> str:
     lines: list[str] = []
     for shape in slide.shapes:
         if shape.has_text_frame and shape.text_frame.text.strip():

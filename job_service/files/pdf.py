@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chat_common.file_limits import FileLimits
 from job_service.files import ocr
 from job_service.files.extracted import Extracted, Progress, UnreadableFile
+
+if TYPE_CHECKING:
+    from pypdfium2 import PdfDocument, PdfPage
 
 # Pages are rendered at up to 150 dpi (PDF units are 1/72 inch); fewer on huge pages.
 RENDER_DPI = 150
@@ -27,7 +31,7 @@ def read_pdf(path: Path, limits: FileLimits, progress: Progress) -> Extracted:
         document.close()
 
 
-def _read_pages(document, limits: FileLimits, progress: Progress) -> Extracted:  # type: ignore[no-untyped-def]
+def _read_pages(document: PdfDocument, limits: FileLimits, progress: Progress) -> Extracted:
     pages = len(document)
     readable = min(pages, limits.max_pages)
     parts: list[str] = []
@@ -71,7 +75,7 @@ def _notes(pages: int, readable: int, last: int, ocr_pages: int, unread_scans: i
     return notes
 
 
-def _text_layer(page) -> str:  # type: ignore[no-untyped-def]
+def _text_layer(page: PdfPage) -> str:
     textpage = page.get_textpage()
     try:
         return str(textpage.get_text_bounded())
@@ -79,7 +83,7 @@ def _text_layer(page) -> str:  # type: ignore[no-untyped-def]
         textpage.close()
 
 
-def _ocr_page(page, limits: FileLimits) -> str:  # type: ignore[no-untyped-def]
+def _ocr_page(page: PdfPage, limits: FileLimits) -> str:
     width, height = page.get_size()  # in points, 1/72 inch
     scale = RENDER_DPI / 72
     if width * height * scale * scale > limits.max_render_pixels:

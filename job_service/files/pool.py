@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any, cast
 
 from chat_common.children import wrap
 from job_service.files.extracted import Extracted, UnreadableFile
@@ -83,7 +84,7 @@ async def _follow(stdout: asyncio.StreamReader | None, progress: AsyncProgress) 
 
 def _result(outcome: dict[str, object], returncode: int | None, stderr_tail: collections.deque[str]) -> Extracted:
     if "result" in outcome:
-        return Extracted(**outcome["result"])  # type: ignore[arg-type]
+        return Extracted(**cast(dict[str, Any], outcome["result"]))
     if "error" in outcome:
         raise UnreadableFile(str(outcome["error"]))
     if returncode == -signal.SIGXCPU:

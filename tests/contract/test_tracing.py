@@ -41,7 +41,7 @@ def test_one_trace_spans_create_worker_and_context(tmp_path: Path) -> None:
             stub = pb.jobs_grpc.JobServiceStub(channel)
             sid = uuid.uuid4().hex
             job = stub.CreateJob(pb.jobs.CreateJobRequest(session_id=sid, kind=pb.common.JOB_KIND_MESSAGE, text="trace me"), timeout=10).job
-            for event in stub.WatchJob(pb.jobs.WatchJobRequest(session_id=sid, job_id=job.id), timeout=30):
+            for _event in stub.WatchJob(pb.jobs.WatchJobRequest(session_id=sid, job_id=job.id), timeout=30):
                 pass
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

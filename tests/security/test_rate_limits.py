@@ -38,7 +38,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Suite, s
     """A suite with low limits, and a second gateway replica on the same Redis."""
     suite = start_suite(tmp_path_factory.mktemp("ratelimit"), **LIMITS)
     port = free_port()
-    log = open(suite.data_dir / "logs" / "gateway-2.log", "ab")  # noqa: SIM115
+    log = open(suite.data_dir / "logs" / "gateway-2.log", "ab")
     replica = subprocess.Popen(
         [sys.executable, "-m", "gateway"], cwd=ROOT, env={**suite.child_env(), "GATEWAY_PORT": str(port)}, stdout=log, stderr=log
     )

@@ -29,7 +29,7 @@ def chat(engine, idx, messages, budget):
 def shared_prefix(prompt, previous):
     """The share of the previous prompt (reply included) that starts the new one."""
     n = 0
-    for a, b in zip(prompt, previous):
+    for a, b in zip(prompt, previous, strict=False):
         if a != b:
             break
         n += 1
