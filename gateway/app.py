@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from starlette.routing import Match, Mount
 from starlette.types import Scope
 
 from chat_common.tracing import instrument_fastapi
-from gateway import errors
+from gateway import docs, errors
 from gateway.backends import Backends
 from gateway.cleanup import cleanup_loop
 from gateway.observability import ObservabilityMiddleware
@@ -84,9 +85,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         version="1.0.0",
         description="Send messages and files to the AI assistant; follow replies live over Server-Sent Events.",
         lifespan=lifespan,
+        docs_url=None,  # gateway/docs.py serves /docs and /redoc with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
+    docs.install(app)
     for module in (messages, files, chat, health):
         app.include_router(module.router)
     if settings.bench_endpoints:
@@ -136,7 +140,7 @@ def _customize_openapi(app: FastAPI, settings: GatewaySettings) -> None:
     limits, and (with API keys configured) the key schemes, so /docs offers 'Authorize'."""
     keys_required = bool(settings.api_key_list())
 
-    def openapi() -> dict:  # type: ignore[type-arg]
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)

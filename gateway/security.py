@@ -22,8 +22,10 @@ from gateway.errors import error_response
 API_PREFIXES = ("/messages", "/files", "/chat", "/config")
 UPLOAD_PATH = "/files"
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
-# FastAPI's Swagger UI and ReDoc pages only describe the API; they hold no data.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+# The Swagger UI and ReDoc pages (gateway/docs.py) only describe the API; they hold no data.
+DOCS_PATHS = frozenset({"/docs", "/redoc", "/openapi.json"})
+# Their scripts, styles and favicon, served by the gateway itself (no CDN).
+DOCS_ASSETS = "/docs-assets"
 
 # The built React SPA: only its own scripts, no inline script, API on the same origin.
 UI_CSP = (
@@ -31,13 +33,21 @@ UI_CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's /docs and /redoc pages load their bundles from jsdelivr and start them with an inline script.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; font-src 'self' https://fonts.gstatic.com; "
-    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+# /docs (Swagger UI): its bundle, stylesheet and start script are files under DOCS_ASSETS, so
+# nothing inline and nothing remote; its icons are data: images.
+SWAGGER_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# /redoc: scripts as strict, but ReDoc (styled-components) writes its styles into <style> elements
+# at run time, so styles need 'unsafe-inline' (with style-src 'self' the page stays blank). Its
+# search runs in a blob: worker. The Redocly logo it links from cdn.redoc.ly is left blocked.
+REDOC_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+DOCS_CSP = {"/docs": SWAGGER_CSP, "/redoc": REDOC_CSP}
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()"
@@ -66,7 +76,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        csp = DOCS_CSP if path in ("/docs", "/redoc", "/docs/oauth2-redirect") else UI_CSP
+        csp = DOCS_CSP.get(path, UI_CSP)
         api = is_api(path)
 
         async def send_with_headers(message: Message) -> None:
@@ -106,7 +116,7 @@ class ApiKeyMiddleware:
             return True
         if method not in ("GET", "HEAD") or is_api(path):
             return False
-        return path == "/" or path.startswith("/assets/") or path in self.static_files
+        return path == "/" or path.startswith(("/assets/", DOCS_ASSETS + "/")) or path in self.static_files
 
     def _valid(self, headers: Headers) -> bool:
         presented: list[str] = []

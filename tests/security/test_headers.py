@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from gateway.app import create_app
+from gateway.security import DOCS_ASSETS, UI_CSP
+from gateway.settings import GatewaySettings
 from suite.processes import Suite
 from tests.security.helpers import upload
 
@@ -65,13 +71,82 @@ def test_api_responses_are_not_cached(client: httpx.Client) -> None:
     assert "no-store" not in client.get("/favicon.svg").headers.get("cache-control", "")
 
 
+ASSET_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+
+
+def _asset_urls(html: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]*)"', html)
+
+
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
-def test_docs_csp_is_relaxed_only_for_its_cdn(client: httpx.Client, path: str) -> None:
+def test_docs_load_only_local_assets(client: httpx.Client, path: str) -> None:
+    """/docs and /redoc work with no network: every script, style and icon is the gateway's own."""
     response = client.get(path)
-    assert response.status_code == 200 and "cdn.jsdelivr.net" in response.text
-    csp = assert_common(response)
-    assert "https://cdn.jsdelivr.net" in csp["script-src"]
-    assert csp["frame-ancestors"] == ["'none'"] and csp["connect-src"] == ["'self'"]
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert not re.search(r"https?:|//[a-z0-9]", html, re.IGNORECASE), "no URL to another host"
+    urls = _asset_urls(html)
+    assert any(u.endswith(".js") for u in urls) and any(u.endswith(".png") for u in urls), urls
+    for url in urls:
+        assert url.startswith(DOCS_ASSETS + "/"), url
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        expected = ASSET_TYPES[url[url.rindex("."):]]
+        assert asset.headers["content-type"].startswith(expected), (url, asset.headers["content-type"])
+        assert len(asset.content) > 0
+    spec = "/openapi.json"
+    assert spec in html and client.get(spec).status_code == 200
+
+
+def test_swagger_ui_is_started_by_a_script_file(client: httpx.Client) -> None:
+    """Every <script> of /docs is a file or a JSON data block (never run): no inline script."""
+    html = client.get("/docs").text
+    tags = re.findall(r"<script([^>]*)>", html)
+    assert len(tags) == 3, tags
+    for attributes in tags:
+        assert 'src="' in attributes or 'type="application/json"' in attributes, attributes
+    assert 'src="/docs-assets/swagger-init.js"' in html
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_csp_allows_only_this_origin(client: httpx.Client, path: str) -> None:
+    csp = assert_common(client.get(path))
+    sources = [source for directive in csp.values() for source in directive]
+    assert all(s.startswith("'") or s in ("data:", "blob:") for s in sources), f"no host in the docs CSP: {csp}"
+    assert csp["default-src"] == ["'self'"]
+    assert csp["script-src"] == ["'self'"], "no inline or remote script"
+    assert csp["img-src"] == ["'self'", "data:"]
+    assert csp["font-src"] == ["'self'"]
+    assert csp["connect-src"] == ["'self'"]
+    assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
+    if path == "/docs":
+        assert csp["style-src"] == ["'self'"], "Swagger UI needs no inline style"
+    else:
+        # ReDoc (styled-components) writes <style> elements at run time; its search is a blob: worker.
+        assert csp["style-src"] == ["'self'", "'unsafe-inline'"]
+        assert csp["worker-src"] == ["'self'", "blob:"]
+
+
+def test_docs_assets_get_the_strict_csp(client: httpx.Client) -> None:
+    """Only the two docs pages get the docs policy; their asset files get the UI's, unchanged."""
+    response = client.get(f"{DOCS_ASSETS}/swagger-ui-bundle.js")
+    assert response.headers["content-security-policy"] == UI_CSP
+    assert_common(response)
+
+
+def test_docs_and_their_assets_need_no_api_key() -> None:
+    """With API keys configured, the docs pages and their assets stay public (no backend is used)."""
+    app = create_app(GatewaySettings(api_keys="docs-test-key-3c9e1a"))
+    local = TestClient(app)  # not entered: no lifespan, no backends
+    html = local.get("/docs").text + local.get("/redoc").text
+    urls = set(_asset_urls(html)) | {f"{DOCS_ASSETS}/swagger-init.js", "/openapi.json"}
+    for url in ("/docs", "/redoc", *sorted(urls)):
+        assert local.get(url).status_code == 200, url
+    assert local.head(f"{DOCS_ASSETS}/swagger-ui.css").status_code == 200
+    # Only GET and HEAD of the assets are public; a missing asset is still a 404.
+    assert local.post(f"{DOCS_ASSETS}/swagger-ui.css").status_code == 401
+    assert local.get(f"{DOCS_ASSETS}/no-such-file.js").status_code == 404
+    assert local.get("/config").status_code == 401
 
 
 def test_sse_streams_with_headers(client: httpx.Client) -> None:
