@@ -96,7 +96,8 @@ def cpu_per_item_ms(before: dict[str, float], after: dict[str, float], items: in
 
 
 def machine() -> str:
-    return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, {system}"
 
 
 @dataclass

@@ -8,6 +8,7 @@ the recall of a compaction in a live chat, which keeps headroom for the turns to
 
     python -m bench.context_locomo --dataset PATH --json OUT
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,8 +89,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--dataset", required=True)
     ap.add_argument("--json", dest="json_out")
     ap.add_argument("--captions", action="store_true", help="append image captions to turn text")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="override a ContextConfig field (ablations), e.g. --set continuity_top=0")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a ContextConfig field (ablations), e.g. --set continuity_top=0",
+    )
     args = ap.parse_args(argv)
     cfg = ContextConfig()
     for kv in args.set:
@@ -168,12 +174,19 @@ def main(argv: list[str] | None = None) -> dict:
         "build_ms_p99": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 3),
     }
     print(f"cores: os.cpu_count()={os.cpu_count()} usable={len(os.sched_getaffinity(0))}")
-    print(f"questions: {out['questions']} (categories 1-4), conversations: {len(data)}, "
-          f"captions: {'on' if args.captions else 'off'}, append total {append_s * 1e3:.0f} ms")
-    print(f"{'budget':>7} | {'engine':>7} | {'live':>7} | {'recency':>7} | {'bm25':>7} | {'tokens used':>11} | {'tokens full':>11}")
+    print(
+        f"questions: {out['questions']} (categories 1-4), conversations: {len(data)}, "
+        f"captions: {'on' if args.captions else 'off'}, append total {append_s * 1e3:.0f} ms"
+    )
+    print(
+        f"{'budget':>7} | {'engine':>7} | {'live':>7} | {'recency':>7} | {'bm25':>7} | {'tokens used':>11} | {'tokens full':>11}"
+    )
     for b, r in out["budgets"].items():
-        print(f"{float(b):>6.0%} | {r['recall']:>7.3f} | {r['live_compaction_recall']:>7.3f} | {r['recency_recall']:>7.3f} | {r['bm25_recall']:>7.3f} | "
-              f"{r['tokens_used_mean']:>11.1f} | {r['tokens_full_mean']:>11.1f}")
+        print(
+            f"{float(b):>6.0%} | {r['recall']:>7.3f} | {r['live_compaction_recall']:>7.3f} | "
+            f"{r['recency_recall']:>7.3f} | {r['bm25_recall']:>7.3f} | "
+            f"{r['tokens_used_mean']:>11.1f} | {r['tokens_full_mean']:>11.1f}"
+        )
     print("recall@20% by category: " + ", ".join(f"{k}: {mean(v):.3f} (n={len(v)})" for k, v in sorted(by_cat.items())))
     print(f"build latency: p50 {out['build_ms_p50']:.2f} ms, p99 {out['build_ms_p99']:.2f} ms over {len(lat)} builds")
     if args.json_out:

@@ -1,7 +1,8 @@
 """Context-build latency vs session length on synthetic sessions (seeded, reproducible).
 
-    python -m bench.context_scaling [--turns 1000 10000] [--queries 200]
+python -m bench.context_scaling [--turns 1000 10000] [--queries 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,10 +15,28 @@ from context_service.engine import ContextConfig, ContextEngine, Turn, get_token
 
 NAMES = ["Anna", "Tom", "Maria", "Lukas", "Priya", "Kenji", "Sofia", "Omar", "Lea", "Diego"]
 CITIES = ["Berlin", "Paris", "Lisbon", "Osaka", "Toronto", "Nairobi", "Lima", "Oslo", "Prague", "Austin"]
-TOPICS = ["hiking", "sourdough baking", "the new job", "marathon training", "learning Spanish", "the garden",
-          "a budget spreadsheet", "the kids' school", "a vintage camera", "jazz concerts", "the tax return",
-          "a home renovation", "python scripts", "board games", "the dentist appointment", "a road trip",
-          "chess openings", "climate policy", "a podcast about history", "the wedding plans"]
+TOPICS = [
+    "hiking",
+    "sourdough baking",
+    "the new job",
+    "marathon training",
+    "learning Spanish",
+    "the garden",
+    "a budget spreadsheet",
+    "the kids' school",
+    "a vintage camera",
+    "jazz concerts",
+    "the tax return",
+    "a home renovation",
+    "python scripts",
+    "board games",
+    "the dentist appointment",
+    "a road trip",
+    "chess openings",
+    "climate policy",
+    "a podcast about history",
+    "the wedding plans",
+]
 VERBS = ["started", "finished", "postponed", "enjoyed", "struggled with", "thought about", "planned", "talked about"]
 USER_T = [
     "I {verb} {topic} {when}. {extra}",
@@ -45,10 +64,19 @@ EXTRA = ["It was fun.", "It took longer than expected.", "", "I want to do it ag
 
 
 def fill(rng: random.Random, tpl: str) -> str:
-    return tpl.format(verb=rng.choice(VERBS), topic=rng.choice(TOPICS), topic2=rng.choice(TOPICS),
-                      when=rng.choice(WHENS), extra=rng.choice(EXTRA), day=rng.choice(DAYS),
-                      rel=rng.choice(RELS), name=rng.choice(NAMES), city=rng.choice(CITIES),
-                      food=rng.choice(FOODS), num=rng.randint(5, 900)).strip()
+    return tpl.format(
+        verb=rng.choice(VERBS),
+        topic=rng.choice(TOPICS),
+        topic2=rng.choice(TOPICS),
+        when=rng.choice(WHENS),
+        extra=rng.choice(EXTRA),
+        day=rng.choice(DAYS),
+        rel=rng.choice(RELS),
+        name=rng.choice(NAMES),
+        city=rng.choice(CITIES),
+        food=rng.choice(FOODS),
+        num=rng.randint(5, 900),
+    ).strip()
 
 
 def session(n: int, seed: int) -> list[Turn]:
@@ -91,8 +119,10 @@ def main(argv: list[str] | None = None) -> dict:
         lat.sort()
         p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(0.99 * len(lat)))]
         res[n] = (p50, p99)
-        print(f"{n:>6} turns: append {append_ms:.3f} ms/turn, history {idx.full_tokens} tokens, "
-              f"build p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+        print(
+            f"{n:>6} turns: append {append_ms:.3f} ms/turn, history {idx.full_tokens} tokens, "
+            f"build p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+        )
     if len(res) >= 2:
         a, b = min(res), max(res)
         print(f"ratio {b}/{a} turns: p50 x{res[b][0] / res[a][0]:.2f}, p99 x{res[b][1] / res[a][1]:.2f}")

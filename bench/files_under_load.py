@@ -88,16 +88,25 @@ def row(label: str, latencies: list[float]) -> str:
 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"PROVIDERS": "instant", "LOG_LEVEL": "WARNING", "FILE_READERS": str(args.readers),
-               "JOB_DEADLINE_S": "600", "FILE_READ_TIMEOUT_S": "580", "FILE_CPU_LIMIT_S": "600", **NO_RATE_LIMITS}
+        env = {
+            "PROVIDERS": "instant",
+            "LOG_LEVEL": "WARNING",
+            "FILE_READERS": str(args.readers),
+            "JOB_DEADLINE_S": "600",
+            "FILE_READ_TIMEOUT_S": "580",
+            "FILE_CPU_LIMIT_S": "600",
+            **NO_RATE_LIMITS,
+        }
         suite = Suite(data_dir=Path(tmp), env=env).start()
         try:
             alone = await steady_messages(suite.base_url, args.rate, args.seconds, args.sessions)
             loaded, files = await loaded_phase(suite.base_url, args)
         finally:
             suite.stop()
-    print(f"files under load: {machine()}; {args.pdfs} scanned PDFs of {args.pages} pages, "
-          f"FILE_READERS={args.readers}, messages at {args.rate}/s for {args.seconds:.0f} s per phase")
+    print(
+        f"files under load: {machine()}; {args.pdfs} scanned PDFs of {args.pages} pages, "
+        f"FILE_READERS={args.readers}, messages at {args.rate}/s for {args.seconds:.0f} s per phase"
+    )
     print("| phase | messages | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|")
     print(row("messages alone", alone))
     print(row(f"while {args.pdfs} scanned PDFs are read", loaded))

@@ -33,10 +33,30 @@ from suite.processes import Suite
 
 SYSTEM = "You are a helpful assistant."
 # A new question per run: llama.cpp reuses the cached prefix of a repeated prompt, which would flatter TTFT.
-TOPICS = ["the sky is blue", "leaves change colour", "bread rises", "ice floats", "the sea is salty",
-          "cats purr", "stars twinkle", "onions make you cry", "bicycles stay upright", "thunder follows lightning",
-          "planes fly", "metal feels cold", "we yawn", "the moon has phases", "soap cleans", "rain falls",
-          "snow is white", "fire is hot", "birds sing", "bees make honey", "tides rise", "wood floats"]
+TOPICS = [
+    "the sky is blue",
+    "leaves change colour",
+    "bread rises",
+    "ice floats",
+    "the sea is salty",
+    "cats purr",
+    "stars twinkle",
+    "onions make you cry",
+    "bicycles stay upright",
+    "thunder follows lightning",
+    "planes fly",
+    "metal feels cold",
+    "we yawn",
+    "the moon has phases",
+    "soap cleans",
+    "rain falls",
+    "snow is white",
+    "fire is hot",
+    "birds sing",
+    "bees make honey",
+    "tides rise",
+    "wood floats",
+]
 
 
 def question(n: int) -> str:
@@ -64,7 +84,9 @@ async def via_suite(base_url: str, text: str) -> Run:
 def via_server(url: str, max_tokens: int, text: str) -> Run:
     body = {
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}],
-        "max_tokens": max_tokens, "stream": True, "stream_options": {"include_usage": True},
+        "max_tokens": max_tokens,
+        "stream": True,
+        "stream_options": {"include_usage": True},
     }
     started, first, tokens, prompt = time.perf_counter(), None, 0, 0
     with httpx.stream("POST", f"{url}/chat/completions", json=body, timeout=300) as response:
@@ -99,7 +121,9 @@ def summary(label: str, runs: list[Run]) -> str:
     tokens = statistics.median(r.tokens for r in runs)
     prompt = statistics.median(r.prompt_tokens for r in runs)
     prompt_text = f"{prompt:.0f} prompt tokens, " if prompt else ""
-    return f"{label:<26} TTFT {ttft:7.1f} ms   decode {tps:6.1f} tok/s   ({prompt_text}{tokens:.0f} tokens, median of {len(runs)})"
+    return (
+        f"{label:<26} TTFT {ttft:7.1f} ms   decode {tps:6.1f} tok/s   ({prompt_text}{tokens:.0f} tokens, median of {len(runs)})"
+    )
 
 
 async def main() -> None:
@@ -111,8 +135,14 @@ async def main() -> None:
 
     model = resolve(args.model)
     threads = os.cpu_count() or 1
-    env = {"PROVIDERS": "local,fallback", "LOCAL_MODEL": args.model or model.name, "MAX_OUTPUT_TOKENS": str(args.max_tokens),
-           "LOG_LEVEL": "WARNING", "LOCAL_TIMEOUT_S": "120", **NO_RATE_LIMITS}
+    env = {
+        "PROVIDERS": "local,fallback",
+        "LOCAL_MODEL": args.model or model.name,
+        "MAX_OUTPUT_TOKENS": str(args.max_tokens),
+        "LOG_LEVEL": "WARNING",
+        "LOCAL_TIMEOUT_S": "120",
+        **NO_RATE_LIMITS,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         suite = Suite(data_dir=Path(tmp), env=env).start(timeout=300)
         try:

@@ -75,7 +75,11 @@ CASES = [
     Case("recall", "What do I do for a living?", has("nurse"), ("I work as a nurse at the children's hospital.", *FILLER)),
     Case("summary", f"Summarize in one sentence: {SUMMARY_TEXT}", lambda a: has("lane")(a) and len(a.split()) <= 60),
     Case("summary", f"In a few words, what did the council decide? {SUMMARY_TEXT}", has("lane", r"build|approv|vot")),
-    Case("summary", f"Summarize this text in under 30 words: {SUMMARY_TEXT}", lambda a: has(r"bicycle|bike")(a) and len(a.split()) <= 45),
+    Case(
+        "summary",
+        f"Summarize this text in under 30 words: {SUMMARY_TEXT}",
+        lambda a: has(r"bicycle|bike")(a) and len(a.split()) <= 45,
+    ),
     Case("translation", "Translate 'good morning' into Spanish.", has(r"buen(o|a)s? d[ií]as")),
     Case("translation", "Translate 'thank you' into French.", has("merci")),
     Case("translation", "What is the German word for 'cat'?", has("katze")),
@@ -110,8 +114,15 @@ async def ask(base_url: str, session: str, text: str) -> Answer:
 
 
 async def run_model(name: str, max_tokens: int, verbose: bool) -> Result:
-    env = {"PROVIDERS": "local,fallback", "LOCAL_MODEL": name, "MAX_OUTPUT_TOKENS": str(max_tokens),
-           "LOCAL_TIMEOUT_S": "120", "JOB_DEADLINE_S": "300", "LOG_LEVEL": "WARNING", **NO_RATE_LIMITS}
+    env = {
+        "PROVIDERS": "local,fallback",
+        "LOCAL_MODEL": name,
+        "MAX_OUTPUT_TOKENS": str(max_tokens),
+        "LOCAL_TIMEOUT_S": "120",
+        "JOB_DEADLINE_S": "300",
+        "LOG_LEVEL": "WARNING",
+        **NO_RATE_LIMITS,
+    }
     result = Result(name)
     with tempfile.TemporaryDirectory() as tmp:
         suite = Suite(data_dir=Path(tmp), env=env).start(timeout=300)

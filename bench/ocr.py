@@ -106,8 +106,8 @@ class Condition:
     name: str
     size_px: int
     degrade: Degrade
-    ink: int = 0          # grey level of the text
-    paper: int = 255      # grey level of the background
+    ink: int = 0  # grey level of the text
+    paper: int = 255  # grey level of the background
 
 
 def unchanged(image: Image.Image, rng: random.Random) -> Image.Image:
@@ -116,9 +116,11 @@ def unchanged(image: Image.Image, rng: random.Random) -> Image.Image:
 
 def rotated(degrees: float) -> Degrade:
     """Turned by `degrees`, one way or the other as the picture's random draw falls."""
+
     def rotate(image: Image.Image, rng: random.Random) -> Image.Image:
         angle = degrees if rng.random() < 0.5 else -degrees
         return image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white")
+
     return rotate
 
 
@@ -141,6 +143,7 @@ def jpeg(quality: int) -> Degrade:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=quality)
         return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
     return compress
 
 
@@ -318,6 +321,7 @@ def scanned_pdf(pages_text: list[list[str]], font: ImageFont.FreeTypeFont) -> by
 
 def born_digital_pdf(pages_text: list[list[str]]) -> bytes:
     """A minimal A4 PDF whose pages draw the lines in Helvetica: a text layer, no pictures."""
+
     def escaped(line: str) -> str:
         return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -330,8 +334,10 @@ def born_digital_pdf(pages_text: list[list[str]]) -> bytes:
     ]
     for number, lines in zip(page_numbers, pages_text, strict=True):
         operators = "".join(f"BT /F1 12 Tf 72 {770 - 22 * i} Td ({escaped(line)}) Tj ET\n" for i, line in enumerate(lines))
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {number + 1} 0 R "
-                       f"/Resources << /Font << /F1 {font_number} 0 R >> >> >>")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {number + 1} 0 R "
+            f"/Resources << /Font << /F1 {font_number} 0 R >> >> >>"
+        )
         objects.append(f"<< /Length {len(operators)} >>\nstream\n{operators}endstream")
     objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = io.BytesIO()
@@ -395,24 +401,36 @@ def run_pdfs(pages: int) -> list[PdfResult]:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
     usable = len(os.sched_getaffinity(0))
-    return f"{cpu}, {os.cpu_count()} cores ({usable} usable), Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores ({usable} usable), Python {platform.python_version()}, {system}"
 
 
 def percent(value: float) -> str:
     return f"{100 * value:5.1f} %"
 
 
-TABLE_HEADER = (f"{'condition':<20} | {'font':<16} | {'images':>6} | {'CER (mended)':>12} | {'CER (raw)':>9} | "
-                f"{'CER chars-only':>14} | {'s/image':>7}")
+TABLE_HEADER = (
+    f"{'condition':<20} | {'font':<16} | {'images':>6} | {'CER (mended)':>12} | {'CER (raw)':>9} | "
+    f"{'CER chars-only':>14} | {'s/image':>7}"
+)
 
 
 def print_row(row: Row) -> None:
     cer = row.errors.cer()
-    print(f"{row.condition:<20} | {row.font:<16} | {row.images:>6} | {percent(cer['mended']):>12} | "
-          f"{percent(cer['raw']):>9} | {percent(cer['chars_only']):>14} | {statistics.fmean(row.seconds):7.2f}", flush=True)
+    print(
+        f"{row.condition:<20} | {row.font:<16} | {row.images:>6} | {percent(cer['mended']):>12} | "
+        f"{percent(cer['raw']):>9} | {percent(cer['chars_only']):>14} | {statistics.fmean(row.seconds):7.2f}",
+        flush=True,
+    )
 
 
 def clean_summary(rows: list[Row]) -> dict[str, object]:
@@ -422,33 +440,59 @@ def clean_summary(rows: list[Row]) -> dict[str, object]:
     for row in clean:
         total.merge(row.errors)
         by_font.setdefault(row.font, Errors()).merge(row.errors)
-    return {"images": sum(row.images for row in clean), "cer": total.cer(),
-            "cer_by_font": {font: errors.cer()["mended"] for font, errors in by_font.items()}}
+    return {
+        "images": sum(row.images for row in clean),
+        "cer": total.cer(),
+        "cer_by_font": {font: errors.cer()["mended"] for font, errors in by_font.items()},
+    }
 
 
 def print_summary(summary: dict[str, object], pdfs: list[PdfResult]) -> None:
     cer = summary["cer"]
     verdict = "met" if cer["mended"] <= TARGET_CER else "NOT met"
-    print(f"\nclean text >= {CLEAN_TARGET_MIN_PX} px, {summary['images']} images: CER {percent(cer['mended']).strip()} mended, "
-          f"{percent(cer['raw']).strip()} raw, {percent(cer['chars_only']).strip()} chars only "
-          f"(target <= {TARGET_CER:.0%}: {verdict})")
-    print("  by font (mended): " + ", ".join(f"{font} {percent(value).strip()}" for font, value in summary["cer_by_font"].items()))
+    print(
+        f"\nclean text >= {CLEAN_TARGET_MIN_PX} px, {summary['images']} images: CER {percent(cer['mended']).strip()} mended, "
+        f"{percent(cer['raw']).strip()} raw, {percent(cer['chars_only']).strip()} chars only "
+        f"(target <= {TARGET_CER:.0%}: {verdict})"
+    )
+    print(
+        "  by font (mended): " + ", ".join(f"{font} {percent(value).strip()}" for font, value in summary["cer_by_font"].items())
+    )
     for pdf in pdfs:
         pdf_cer = pdf.errors.cer()
-        print(f"{pdf.kind} PDF, {pdf.pages} A4 pages in {pdf.font}, {pdf.ocr_pages} read by OCR: "
-              f"CER {percent(pdf_cer['mended']).strip()}, chars only {percent(pdf_cer['chars_only']).strip()}, "
-              f"{pdf.seconds / pdf.pages:.2f} s/page")
+        print(
+            f"{pdf.kind} PDF, {pdf.pages} A4 pages in {pdf.font}, {pdf.ocr_pages} read by OCR: "
+            f"CER {percent(pdf_cer['mended']).strip()}, chars only {percent(pdf_cer['chars_only']).strip()}, "
+            f"{pdf.seconds / pdf.pages:.2f} s/page"
+        )
 
 
 def as_json(rows: list[Row], summary: dict[str, object], pdfs: list[PdfResult], notes: dict[str, object]) -> dict[str, object]:
     return {
         **notes,
-        "rows": [{"condition": row.condition, "font": row.font, "size_px": row.size_px, "images": row.images,
-                  "cer": row.errors.cer(), "seconds_per_image": statistics.fmean(row.seconds)} for row in rows],
+        "rows": [
+            {
+                "condition": row.condition,
+                "font": row.font,
+                "size_px": row.size_px,
+                "images": row.images,
+                "cer": row.errors.cer(),
+                "seconds_per_image": statistics.fmean(row.seconds),
+            }
+            for row in rows
+        ],
         "clean_summary": summary,
-        "pdfs": [{"kind": pdf.kind, "font": pdf.font, "pages": pdf.pages, "ocr_pages": pdf.ocr_pages,
-                  "cer": {name: value for name, value in pdf.errors.cer().items() if name != "raw"},
-                  "seconds_per_page": pdf.seconds / pdf.pages} for pdf in pdfs],
+        "pdfs": [
+            {
+                "kind": pdf.kind,
+                "font": pdf.font,
+                "pages": pdf.pages,
+                "ocr_pages": pdf.ocr_pages,
+                "cer": {name: value for name, value in pdf.errors.cer().items() if name != "raw"},
+                "seconds_per_page": pdf.seconds / pdf.pages,
+            }
+            for pdf in pdfs
+        ],
     }
 
 

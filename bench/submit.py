@@ -44,7 +44,9 @@ end
 def wrk(url: str, connections: int, seconds: int, script: Path) -> tuple[float, str]:
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if failed:
@@ -96,8 +98,11 @@ def main() -> None:
         ).start()
         results: dict[str, tuple[float, str, str]] = {}
         try:
-            for name, path in (("bare endpoint", "/messages/_bench"), ("bare + one gRPC call", "/messages/_bench_grpc"),
-                               ("POST /messages", "/messages")):
+            for name, path in (
+                ("bare endpoint", "/messages/_bench"),
+                ("bare + one gRPC call", "/messages/_bench_grpc"),
+                ("POST /messages", "/messages"),
+            ):
                 before = suite_cpu(suite)
                 rps, latency = wrk(f"{suite.base_url}{path}", args.connections, args.seconds, script)
                 after = suite_cpu(suite)

@@ -50,9 +50,16 @@ async def send(base_url: str, session: str, text: str) -> Turn:
 
 
 def start_suite(tmp: str, model: str, max_tokens: int, cache: bool, budget: int) -> Suite:
-    env = {"PROVIDERS": "local,fallback", "LOCAL_MODEL": model, "MAX_OUTPUT_TOKENS": str(max_tokens),
-           "CONTEXT_TOKEN_BUDGET": str(budget), "LOCAL_TIMEOUT_S": "120", "JOB_DEADLINE_S": "300",
-           "LOG_LEVEL": "WARNING", **NO_RATE_LIMITS}
+    env = {
+        "PROVIDERS": "local,fallback",
+        "LOCAL_MODEL": model,
+        "MAX_OUTPUT_TOKENS": str(max_tokens),
+        "CONTEXT_TOKEN_BUDGET": str(budget),
+        "LOCAL_TIMEOUT_S": "120",
+        "JOB_DEADLINE_S": "300",
+        "LOG_LEVEL": "WARNING",
+        **NO_RATE_LIMITS,
+    }
     if not cache:
         env["LOCAL_CACHE_BYTES"] = "0"
     return Suite(data_dir=Path(tmp), env=env).start(timeout=300)
@@ -116,10 +123,15 @@ async def main() -> None:
     print(f"follow-up TTFT, warm / cold: median {statistics.median(follow):.0%}, worst {max(follow):.0%} (turns 2-{args.turns})")
     for n, turns in shared.items():
         later = turns[n:]  # every turn after each conversation's first
-        print(f"{n} conversations taking turns: follow-up TTFT median {statistics.median(t.ttft for t in later):.2f} s, "
-              f"p90 {sorted(t.ttft for t in later)[int(0.9 * (len(later) - 1))]:.2f} s (one conversation alone: "
-              f"{statistics.median(t.ttft for t in warm[1:]):.2f} s)")
-    print(f"model server RSS after {1 + 2 * len(TURNS[:args.turns]) + sum(len(t) for t in shared.values())} replies: {server_rss:.0f} MB")
+        print(
+            f"{n} conversations taking turns: follow-up TTFT median {statistics.median(t.ttft for t in later):.2f} s, "
+            f"p90 {sorted(t.ttft for t in later)[int(0.9 * (len(later) - 1))]:.2f} s (one conversation alone: "
+            f"{statistics.median(t.ttft for t in warm[1:]):.2f} s)"
+        )
+    print(
+        f"model server RSS after {1 + 2 * len(TURNS[: args.turns]) + sum(len(t) for t in shared.values())} replies: "
+        f"{server_rss:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

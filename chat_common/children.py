@@ -32,9 +32,7 @@ def wrap(command: list[str]) -> list[str]:
     return [sys.executable, "-m", "chat_common.children", str(os.getpid()), *command]
 
 
-def wait_ready(
-    process: subprocess.Popen[bytes], is_ready: Callable[[], bool], timeout: float, what: str, hint: str = ""
-) -> None:
+def wait_ready(process: subprocess.Popen[bytes], is_ready: Callable[[], bool], timeout: float, what: str, hint: str = "") -> None:
     """Polls `is_ready` until it holds; a clear RuntimeError if the child exits first or time runs out."""
     deadline = time.monotonic() + timeout
     while not is_ready():

@@ -13,19 +13,41 @@ import filetype
 from chat_common.errors import ErrorCode
 
 TEXT_EXTENSIONS = {
-    "txt": "text/plain", "md": "text/markdown", "csv": "text/csv", "json": "application/json",
-    "log": "text/plain", "py": "text/x-python", "js": "text/javascript", "ts": "text/x-typescript",
-    "java": "text/x-java", "c": "text/x-c", "cpp": "text/x-c++", "h": "text/x-c", "go": "text/x-go",
-    "rs": "text/x-rust", "rb": "text/x-ruby", "sh": "text/x-shellscript", "html": "text/html", "htm": "text/html",
-    "css": "text/css", "xml": "application/xml", "yaml": "application/yaml", "yml": "application/yaml",
-    "toml": "application/toml", "sql": "application/sql",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "csv": "text/csv",
+    "json": "application/json",
+    "log": "text/plain",
+    "py": "text/x-python",
+    "js": "text/javascript",
+    "ts": "text/x-typescript",
+    "java": "text/x-java",
+    "c": "text/x-c",
+    "cpp": "text/x-c++",
+    "h": "text/x-c",
+    "go": "text/x-go",
+    "rs": "text/x-rust",
+    "rb": "text/x-ruby",
+    "sh": "text/x-shellscript",
+    "html": "text/html",
+    "htm": "text/html",
+    "css": "text/css",
+    "xml": "application/xml",
+    "yaml": "application/yaml",
+    "yml": "application/yaml",
+    "toml": "application/toml",
+    "sql": "application/sql",
 }
 BINARY_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
 }
 ALLOWED_EXTENSIONS = sorted({*TEXT_EXTENSIONS, *BINARY_TYPES})
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
@@ -60,7 +82,9 @@ def looks_like_text(head: bytes) -> bool:
     return True
 
 
-_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)[\s>/]", re.I | re.S)
+_HTML_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|table)[\s>/]", re.I | re.S
+)
 
 
 def looks_like_html(head: bytes) -> bool:

@@ -139,7 +139,9 @@ def part_files(entry: CatalogueModel) -> list[Path]:
         chunks = sorted((folder / "data").glob("part*.bin"), key=_part_number) if folder else []
         if not chunks:
             package = import_name.replace("_", "-")
-            raise ModelError("model_parts_missing", f"model {entry.name}: package {package} is not installed; {_install_hint(entry)}")
+            raise ModelError(
+                "model_parts_missing", f"model {entry.name}: package {package} is not installed; {_install_hint(entry)}"
+            )
         parts += chunks
     return parts
 
@@ -232,4 +234,3 @@ def resolve(
         log.info("joining %s into %s (%.2f GB, once)", entry.name, target_dir, entry.size / 1e9)
         path = join(entry, target_dir, progress)
     return ResolvedModel(path, entry.name, entry.title, entry)
-

@@ -18,7 +18,10 @@ job_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", defau
 
 # Ordered: keys before cards so a long key is not half-matched as a card number.
 _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?i)\b(api[_-]?key|authorization|x-api-key|bearer|token|secret|password)\b(\s*[:=]\s*|\s+)[^\s,;\"']+"), r"\1\2[REDACTED]"),
+    (
+        re.compile(r"(?i)\b(api[_-]?key|authorization|x-api-key|bearer|token|secret|password)\b(\s*[:=]\s*|\s+)[^\s,;\"']+"),
+        r"\1\2[REDACTED]",
+    ),
     (
         re.compile(
             r"\b(AIza[0-9A-Za-z_\-]{20,}|sk-[0-9A-Za-z_\-]{16,}|(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{16,}"

@@ -13,12 +13,12 @@ log = logging.getLogger("chat_common.metrics")
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
-RPC_LATENCY = Histogram(
-    "chat_rpc_duration_seconds", "gRPC server handling time", ["method", "code"], buckets=LATENCY_BUCKETS
-)
+RPC_LATENCY = Histogram("chat_rpc_duration_seconds", "gRPC server handling time", ["method", "code"], buckets=LATENCY_BUCKETS)
 HTTP_LATENCY = Histogram(
-    "chat_http_request_duration_seconds", "Gateway request handling time (to the first byte for streams)",
-    ["method", "route", "status"], buckets=LATENCY_BUCKETS,
+    "chat_http_request_duration_seconds",
+    "Gateway request handling time (to the first byte for streams)",
+    ["method", "route", "status"],
+    buckets=LATENCY_BUCKETS,
 )
 JOBS_CREATED = Counter("chat_jobs_created_total", "Jobs accepted", ["kind"])
 CREATE_BATCH_SIZE = Histogram(
@@ -39,7 +39,8 @@ CONTEXT_TOKENS_SAVED = Counter(
     "chat_context_tokens_saved_total", "History tokens left out of built contexts (full history minus context)"
 )
 CONTEXT_REDUCTION = Histogram(
-    "chat_context_reduction_ratio", "1 - context tokens / full history tokens",
+    "chat_context_reduction_ratio",
+    "1 - context tokens / full history tokens",
     buckets=(0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1),
 )
 

@@ -39,7 +39,8 @@ def connect(url: str, socket_timeout_s: float = 2.0, connection_retries: int = 8
         socket_keepalive=True,
         health_check_interval=10,
         retry=Retry(
-            ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=connection_retries,
+            ExponentialWithJitterBackoff(base=0.05, cap=0.5),
+            retries=connection_retries,
             # A reset socket is an OSError, not a RedisError: redis-py's hint is narrower than Retry.
             supported_errors=(RedisConnectionError, ConnectionResetError),  # type: ignore[arg-type]
         ),

@@ -20,11 +20,7 @@ def tracing_enabled() -> bool:
     exporter = os.environ.get("OTEL_TRACES_EXPORTER", "").lower()
     if exporter == "none":
         return False
-    return bool(
-        exporter
-        or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
-        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-    )
+    return bool(exporter or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 
 
 def setup_tracing(component: str) -> bool:

@@ -20,7 +20,6 @@ _ROLES = {"user": pb.common.ROLE_USER, "assistant": pb.common.ROLE_ASSISTANT, "s
 MAX_BUDGET = 1_000_000
 
 
-
 def to_response(result: ContextResult) -> pb.context.BuildContextResponse:
     stats = result.stats
     messages = [pb.common.ChatMessage(role=_ROLES[role], content=content) for role, content in result.messages[1:]]
@@ -48,7 +47,9 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         self.store = store
         self.settings = settings
 
-    async def BuildContext(self, request: pb.context.BuildContextRequest, context: aio.ServicerContext) -> pb.context.BuildContextResponse:
+    async def BuildContext(
+        self, request: pb.context.BuildContextRequest, context: aio.ServicerContext
+    ) -> pb.context.BuildContextResponse:
         require(request.session_id, "session_id")
         require(request.message.strip(), "message")
         if not 0 <= request.token_budget <= MAX_BUDGET:
@@ -71,11 +72,16 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
             CONTEXT_REDUCTION.observe(max(0.0, stats.reduction_ratio))
         log.info(
             "context: %d of %d tokens (%d turns chosen of %d)",
-            result.stats.context_tokens, result.stats.full_history_tokens, len(result.turns), result.stats.turns_total,
+            result.stats.context_tokens,
+            result.stats.full_history_tokens,
+            len(result.turns),
+            result.stats.turns_total,
         )
         return to_response(result)
 
-    async def AppendTurn(self, request: pb.context.AppendTurnRequest, context: aio.ServicerContext) -> pb.context.AppendTurnResponse:
+    async def AppendTurn(
+        self, request: pb.context.AppendTurnRequest, context: aio.ServicerContext
+    ) -> pb.context.AppendTurnResponse:
         require(request.session_id, "session_id")
         require(request.turn_id, "turn_id")
         if not request.user_text and not request.assistant_text:
@@ -89,7 +95,9 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         appended, total = await self.store.append(request.session_id, request.turn_id, turns)
         return pb.context.AppendTurnResponse(appended=appended, turns_total=total)
 
-    async def ClearContext(self, request: pb.context.ClearContextRequest, context: aio.ServicerContext) -> pb.context.ClearContextResponse:
+    async def ClearContext(
+        self, request: pb.context.ClearContextRequest, context: aio.ServicerContext
+    ) -> pb.context.ClearContextResponse:
         require(request.session_id, "session_id")
         return pb.context.ClearContextResponse(cleared_turns=await self.store.clear(request.session_id))
 
@@ -98,7 +106,10 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         index = await self.store.index(request.session_id)
         facts = [
             pb.context.ProfileFact(
-                key=f.key, value=f.value, confidence=f.confidence, source_turn=f.turn_id.split(":")[0],
+                key=f.key,
+                value=f.value,
+                confidence=f.confidence,
+                source_turn=f.turn_id.split(":")[0],
                 updated_at_ms=int(f.ts * 1000),
             )
             for f in index.profile.facts()

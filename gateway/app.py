@@ -7,8 +7,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -70,7 +70,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         log.info(
             "gateway ready on http://%s:%d (API keys %s)",
-            settings.gateway_host, settings.gateway_port, "required" if settings.api_key_list() else "not required",
+            settings.gateway_host,
+            settings.gateway_port,
+            "required" if settings.api_key_list() else "not required",
         )
         try:
             yield
@@ -100,9 +102,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # -> rate limit -> JSON body limit -> the routes. All are pure ASGI, so SSE streams pass untouched.
     app.add_middleware(JsonBodyMiddleware, max_bytes=settings.max_json_body_bytes)
     app.add_middleware(RateLimitMiddleware, settings=settings)
-    app.add_middleware(
-        SessionMiddleware, keys=session_keys, cookie_name=settings.session_cookie, secure=settings.cookie_secure
-    )
+    app.add_middleware(SessionMiddleware, keys=session_keys, cookie_name=settings.session_cookie, secure=settings.cookie_secure)
     app.add_middleware(ApiKeyMiddleware, keys=settings.api_key_list(), static_dir=settings.frontend_dist)
     origins = settings.cors_origin_list()
     if origins:
@@ -124,6 +124,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     if (dist / "index.html").is_file():
         app.router.routes.append(UiMount("/", StaticFiles(directory=dist, html=True), name="ui"))
     else:
+
         @app.get("/", include_in_schema=False)
         async def ui_missing() -> HTMLResponse:
             return HTMLResponse(UI_MISSING)

@@ -41,8 +41,9 @@ def _retrieve(future: asyncio.Future[pb.jobs.CreateJobResponse]) -> None:
 
 
 class JobBatcher:
-    def __init__(self, jobs: pb.jobs_grpc.JobServiceStub, max_batch: int = 64, max_in_flight: int = 2,
-                 timeout_s: float = 3.0) -> None:
+    def __init__(
+        self, jobs: pb.jobs_grpc.JobServiceStub, max_batch: int = 64, max_in_flight: int = 2, timeout_s: float = 3.0
+    ) -> None:
         self.jobs = jobs
         self.max_batch = max_batch
         # A submit waits at most this long in all, queued behind calls in flight included.
@@ -72,8 +73,12 @@ class JobBatcher:
             return await asyncio.wait_for(asyncio.shield(future), self.timeout_s)
         except TimeoutError:
             future.add_done_callback(_retrieve)  # its outcome, when it comes, has no reader
-            raise aio.AioRpcError(grpc.StatusCode.DEADLINE_EXCEEDED, aio.Metadata(), aio.Metadata(),
-                                  details="the job service did not answer in time") from None
+            raise aio.AioRpcError(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                aio.Metadata(),
+                aio.Metadata(),
+                details="the job service did not answer in time",
+            ) from None
 
     async def _send_pending(self) -> None:
         while self._pending:

@@ -41,9 +41,7 @@ class ObservabilityMiddleware:
                 MutableHeaders(scope=message)[HEADER] = request_id
                 route = scope.get("route")
                 template = getattr(route, "path", None) or ("ui" if scope.get("endpoint") is None else "other")
-                HTTP_LATENCY.labels(scope["method"], template, str(message["status"])).observe(
-                    time.perf_counter() - started
-                )
+                HTTP_LATENCY.labels(scope["method"], template, str(message["status"])).observe(time.perf_counter() - started)
             await send(message)
 
         await self.app(scope, receive, send_observed)

@@ -119,7 +119,9 @@ class RateLimitMiddleware:
         wait = await self.limiter.check(backends.redis, counters) if backends is not None else 0
         if wait:
             response = error_response(
-                429, f"Too many requests. Please wait {wait} seconds and try again.", ErrorCode.RATE_LIMITED,
+                429,
+                f"Too many requests. Please wait {wait} seconds and try again.",
+                ErrorCode.RATE_LIMITED,
                 {"Retry-After": str(wait)},
                 close=kind == "w",  # an upload's body is left unread
             )

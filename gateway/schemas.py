@@ -174,7 +174,9 @@ def job_out(job: pb.jobs.Job) -> JobOut:
                 turns_total=c.turns_total,
                 summary_used=c.summary_used,
                 selected=[
-                    SelectedTurnOut(turn_id=s.turn_id, score=round(s.score, 4), reason=s.reason, tokens=s.tokens, preview=s.preview)
+                    SelectedTurnOut(
+                        turn_id=s.turn_id, score=round(s.score, 4), reason=s.reason, tokens=s.tokens, preview=s.preview
+                    )
                     for s in c.selected
                 ],
             ),
@@ -206,7 +208,9 @@ def event_out(event: pb.jobs.JobEvent) -> tuple[str, dict[str, object]]:
         return "progress", {"text": progress.text, "done": progress.done, "total": progress.total, "at_ms": event.at_ms}
     if kind == "restarted":
         return "restart", {
-            "failed_provider": event.restarted.failed_provider, "reason": event.restarted.reason, "at_ms": event.at_ms,
+            "failed_provider": event.restarted.failed_provider,
+            "reason": event.restarted.reason,
+            "at_ms": event.at_ms,
         }
     status = event.status
     return "status", {

@@ -141,7 +141,10 @@ class ApiKeyMiddleware:
             await self.app(scope, receive, send)
             return
         await _respond(
-            scope, receive, send, 401,
+            scope,
+            receive,
+            send,
+            401,
             "Missing or invalid API key. Send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
             ErrorCode.UNAUTHORIZED,
             {"WWW-Authenticate": 'Bearer realm="chat-assistant"'},
@@ -181,7 +184,11 @@ class JsonBodyMiddleware:
         content_type = headers.get("content-type")
         if has_body and content_type is not None and not _is_json(content_type):
             await _respond(
-                scope, receive, send, 415, "Unsupported content type. Send the body as JSON with 'Content-Type: application/json'.",
+                scope,
+                receive,
+                send,
+                415,
+                "Unsupported content type. Send the body as JSON with 'Content-Type: application/json'.",
                 ErrorCode.UNSUPPORTED_MEDIA_TYPE,
             )
             return

@@ -51,7 +51,7 @@ def safe_filename(raw: str) -> str:
     name = name.strip().lstrip(".")
     if len(name) > 200:
         stem, dot, ext = name.rpartition(".")
-        name = (stem[: 190] + dot + ext[:9]) if dot else name[:200]
+        name = (stem[:190] + dot + ext[:9]) if dot else name[:200]
     return name or "upload"
 
 
@@ -77,7 +77,9 @@ class UploadReceiver:
     async def receive(self, request: Request) -> SavedUpload:
         content_type, params = parse_options_header(request.headers.get("content-type", ""))
         if content_type != b"multipart/form-data" or not params.get(b"boundary"):
-            raise ApiError(415, "Send the file as multipart/form-data with a field named 'file'.", ErrorCode.UNSUPPORTED_MEDIA_TYPE)
+            raise ApiError(
+                415, "Send the file as multipart/form-data with a field named 'file'.", ErrorCode.UNSUPPORTED_MEDIA_TYPE
+            )
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.limit + FORM_OVERHEAD:
             raise ApiError(413, _too_large(self.limit), ErrorCode.FILE_TOO_LARGE)

@@ -127,9 +127,7 @@ class ProviderChain:
                 log.info("retrying %s in %.2fs (attempt %d): %s", provider.name, delay, attempt + 1, exc)
                 await asyncio.sleep(delay)
 
-    async def _attempt(
-        self, provider: Provider, prompt: Prompt, policy: ProviderPolicy, until: float
-    ) -> AsyncIterator[Event]:
+    async def _attempt(self, provider: Provider, prompt: Prompt, policy: ProviderPolicy, until: float) -> AsyncIterator[Event]:
         stream = provider.stream(prompt)
         started = False
         try:
@@ -164,7 +162,10 @@ class ProviderChain:
                 elif isinstance(chunk, Finished):
                     log.info(
                         "reply by %s/%s: %d+%d tokens",
-                        provider.name, chunk.model, chunk.usage.prompt_tokens, chunk.usage.completion_tokens,
+                        provider.name,
+                        chunk.model,
+                        chunk.usage.prompt_tokens,
+                        chunk.usage.completion_tokens,
                     )
                     yield Done(provider.name, chunk.model, provider.is_fallback, chunk.usage)
                     return

@@ -1,6 +1,6 @@
 """A direct gRPC client: sends one message through JobService and prints the streamed reply.
 
-    python -m job_service.cli "What can you do?" [--session ID] [--addr HOST:PORT]
+python -m job_service.cli "What can you do?" [--session ID] [--addr HOST:PORT]
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ async def send(addr: str, session_id: str, text: str, timeout: float) -> int:
     async with channel(addr, unary_timeout=10, stream_timeout=timeout) as ch:
         stub = pb.jobs_grpc.JobServiceStub(ch)
         created = await stub.CreateJob(
-            pb.jobs.CreateJobRequest(session_id=session_id, kind=pb.common.JOB_KIND_MESSAGE, text=text, idempotency_key=uuid.uuid4().hex)
+            pb.jobs.CreateJobRequest(
+                session_id=session_id, kind=pb.common.JOB_KIND_MESSAGE, text=text, idempotency_key=uuid.uuid4().hex
+            )
         )
         out = sys.stdout
         async for event in stub.WatchJob(pb.jobs.WatchJobRequest(session_id=session_id, job_id=created.job.id)):
@@ -33,7 +35,9 @@ async def send(addr: str, session_id: str, text: str, timeout: float) -> int:
                 out.write(f"\n[{event.restarted.failed_provider} failed mid-reply; starting over]\n")
             elif event.status.status == pb.common.JOB_STATUS_DONE:
                 result = event.status.job.result
-                out.write(f"\n\n— {result.provider} ({result.model}), {result.usage.total_tokens} tokens, {result.latency_ms} ms\n")
+                out.write(
+                    f"\n\n— {result.provider} ({result.model}), {result.usage.total_tokens} tokens, {result.latency_ms} ms\n"
+                )
                 return 0
             elif event.status.status == pb.common.JOB_STATUS_ERROR:
                 out.write(f"\nerror: {event.status.error}\n")

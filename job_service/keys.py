@@ -2,10 +2,10 @@
 
 from chat_common.redis_client import tagged
 
-QUEUE = "jobs:queue"            # stream of job ids to process
-GROUP = "workers"               # consumer group of the queue
-DEAD_LETTER = "jobs:dead"       # stream of jobs that failed every attempt
-ACTIVE = "jobs:active"          # zset: unfinished job id -> last progress (ms)
+QUEUE = "jobs:queue"  # stream of job ids to process
+GROUP = "workers"  # consumer group of the queue
+DEAD_LETTER = "jobs:dead"  # stream of jobs that failed every attempt
+ACTIVE = "jobs:active"  # zset: unfinished job id -> last progress (ms)
 
 
 def job(job_id: str) -> str:

@@ -45,9 +45,7 @@ class JobQueue:
 
     async def claim(self, block_ms: int) -> Entry | None:
         try:
-            reply = await self.redis.xreadgroup(
-                keys.GROUP, self.consumer, {keys.QUEUE: ">"}, count=1, block=block_ms
-            )
+            reply = await self.redis.xreadgroup(keys.GROUP, self.consumer, {keys.QUEUE: ">"}, count=1, block=block_ms)
         except ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise

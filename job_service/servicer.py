@@ -23,7 +23,6 @@ MAX_BATCH = 256
 REREAD_INTERVAL_S = 2.0
 
 
-
 def _created(created: Created) -> pb.jobs.CreateJobResponse:
     if created.created:
         kind = pb.common.JobKind.Name(created.job.kind)
@@ -50,9 +49,11 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
         response = pb.jobs.CreateJobsResponse()
         for item, outcome in zip(request.items, outcomes, strict=True):
             if isinstance(outcome, ServiceError):
-                response.outcomes.add(error=pb.jobs.ItemError(
-                    code=outcome.status.value[0], message=outcome.message, reason=outcome.error_code.reason
-                ))
+                response.outcomes.add(
+                    error=pb.jobs.ItemError(
+                        code=outcome.status.value[0], message=outcome.message, reason=outcome.error_code.reason
+                    )
+                )
             else:
                 request_id_var.set(item.request_id)  # the log line below belongs to that request
                 response.outcomes.add(created=_created(outcome))
@@ -67,7 +68,9 @@ class JobServicer(pb.jobs_grpc.JobServiceServicer):
         require(request.session_id, "session_id")
         return pb.jobs.ListHistoryResponse(jobs=await self.store.history(request.session_id))
 
-    async def ClearSession(self, request: pb.jobs.ClearSessionRequest, context: aio.ServicerContext) -> pb.jobs.ClearSessionResponse:
+    async def ClearSession(
+        self, request: pb.jobs.ClearSessionRequest, context: aio.ServicerContext
+    ) -> pb.jobs.ClearSessionResponse:
         require(request.session_id, "session_id")
         cleared = await self.store.clear(request.session_id)
         await self.context.ClearContext(pb.context.ClearContextRequest(session_id=request.session_id))

@@ -3,8 +3,9 @@
 A job is a hash; its events are a list whose 1-based index is the event's sequence
 number, so replay after `Last-Event-ID: n` is LRANGE from n. Each append also PUBLISHes
 `seq:event` to live readers, who then need not read the log back; pub/sub may drop a
-message, the log never does, so a reader that sees a gap reads the log. Every state change runs in one Lua script, so a job that is DONE or ERROR
-can never change again: completion is idempotent under redelivery.
+message, the log never does, so a reader that sees a gap reads the log. Every state change
+runs in one Lua script, so a job that is DONE or ERROR can never change again: completion is
+idempotent under redelivery.
 """
 
 from __future__ import annotations
@@ -164,7 +165,11 @@ class _NewJob:
                 keys.QUEUE,
             ],
             args=[
-                job_id, at, encode_event(first), keys.wake_channel(job_id), "1" if request.idempotency_key else "0",
+                job_id,
+                at,
+                encode_event(first),
+                keys.wake_channel(job_id),
+                "1" if request.idempotency_key else "0",
                 *(x for pair in fields.items() for x in pair),
             ],
         )
@@ -194,7 +199,9 @@ class JobStore:
         created, existing_id = await self._create(keys=new.keys, args=new.args)
         return await self._outcome(new, created, existing_id)
 
-    async def create_many(self, items: list[tuple[pb.jobs.CreateJobRequest, str, dict[str, str]]]) -> list[Created | ServiceError]:
+    async def create_many(
+        self, items: list[tuple[pb.jobs.CreateJobRequest, str, dict[str, str]]]
+    ) -> list[Created | ServiceError]:
         """`create` for each (request, request id, trace context), in order, in one round trip.
 
         An item that fails (say, invalid) fails alone; the others are still created."""
@@ -295,11 +302,22 @@ class JobStore:
         events = keys.events(job_id)
 
         async def append() -> int:
-            return int(await self._append(
-                keys=[keys.job(job_id), events, keys.ACTIVE, keys.QUEUE],
-                args=[job_id, at, encoded, keys.wake_channel(job_id), "1" if terminal else "0",
-                      self.ttl_s, ack_entry, keys.GROUP, *flat],
-            ))
+            return int(
+                await self._append(
+                    keys=[keys.job(job_id), events, keys.ACTIVE, keys.QUEUE],
+                    args=[
+                        job_id,
+                        at,
+                        encoded,
+                        keys.wake_channel(job_id),
+                        "1" if terminal else "0",
+                        self.ttl_s,
+                        ack_entry,
+                        keys.GROUP,
+                        *flat,
+                    ],
+                )
+            )
 
         async def appended() -> int | None:
             # A timed-out append may have run: then its event (stamped to the ms) is the last.

@@ -154,9 +154,11 @@ class Worker:
         if attempt > 1 and await self._had_output(job.id):
             await self.store.append_event(
                 job.id,
-                pb.jobs.JobEvent(restarted=pb.jobs.StreamRestarted(
-                    failed_provider="worker", reason="The reply was interrupted and starts over."
-                )),
+                pb.jobs.JobEvent(
+                    restarted=pb.jobs.StreamRestarted(
+                        failed_provider="worker", reason="The reply was interrupted and starts over."
+                    )
+                ),
             )
         self._in_flight[entry.entry_id] = entry
         try:
@@ -271,7 +273,8 @@ class Worker:
             # A server that reports no usage (llama-cpp-python's, streaming): the context
             # service counted this prompt with the model's own vocabulary.
             usage = pb.common.TokenUsage(
-                prompt_tokens=context.stats.context_tokens, completion_tokens=usage.completion_tokens,
+                prompt_tokens=context.stats.context_tokens,
+                completion_tokens=usage.completion_tokens,
                 total_tokens=context.stats.context_tokens + usage.completion_tokens,
             )
         return pb.jobs.JobResult(
@@ -342,9 +345,11 @@ class Worker:
                 parts.clear()
                 await self.store.append_event(
                     job_id,
-                    pb.jobs.JobEvent(restarted=pb.jobs.StreamRestarted(
-                        failed_provider=message.restart.failed_provider, reason=message.restart.reason
-                    )),
+                    pb.jobs.JobEvent(
+                        restarted=pb.jobs.StreamRestarted(
+                            failed_provider=message.restart.failed_provider, reason=message.restart.reason
+                        )
+                    ),
                 )
             elif kind == "done":
                 done = message.done
@@ -353,7 +358,9 @@ class Worker:
             raise JobFailed("The assistant's reply ended before it was complete.")
         return "".join(parts), done, first_token_ms
 
-    async def _events(self, request: pb.inference.GenerateRequest, timeout: float) -> AsyncIterator[pb.inference.GenerateResponse]:
+    async def _events(
+        self, request: pb.inference.GenerateRequest, timeout: float
+    ) -> AsyncIterator[pb.inference.GenerateResponse]:
         """The inference stream, bounded: its first event (the providers read the prompt and
         may fail over first) and each later one must come within their limits."""
         call = self.inference.Generate(request, timeout=max(1.0, timeout), wait_for_ready=True)

@@ -26,7 +26,9 @@ def main() -> int:
     info = system_info()
     log.info("llama.cpp: %s", info)
     if uses_amx(info):
-        log.error("this llama-cpp-python build has AMX kernels, which crash on AMX CPUs; rebuild it: bash scripts/install-llama.sh")
+        log.error(
+            "this llama-cpp-python build has AMX kernels, which crash on AMX CPUs; rebuild it: bash scripts/install-llama.sh"
+        )
         return 2
     try:
         model = resolve(settings.local_model)

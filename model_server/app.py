@@ -70,7 +70,14 @@ def build_app(settings: ModelServerSettings, model: ResolvedModel) -> FastAPI:
     )
     if settings.local_cache_bytes > 0:
         attach_cache(settings.local_cache_bytes)
-    log.info("loaded %s (%s, n_ctx=%d, %d threads) in %.2f s", model.name, model.path.name, n_ctx, threads, time.perf_counter() - started)
+    log.info(
+        "loaded %s (%s, n_ctx=%d, %d threads) in %.2f s",
+        model.name,
+        model.path.name,
+        n_ctx,
+        threads,
+        time.perf_counter() - started,
+    )
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, object]:

@@ -139,7 +139,13 @@ class Suite:
         deadline = time.monotonic() + timeout
         for name in names or [n for n in START_ORDER if n in self.processes]:
             left = max(0.0, deadline - time.monotonic())
-            wait_ready(self.processes[name], functools.partial(self._is_ready, name), left, name, f"; see {self.data_dir}/logs/{name}.log")
+            wait_ready(
+                self.processes[name],
+                functools.partial(self._is_ready, name),
+                left,
+                name,
+                f"; see {self.data_dir}/logs/{name}.log",
+            )
 
     def _is_ready(self, name: str) -> bool:
         if name in HTTP_HEALTH:

@@ -83,12 +83,19 @@ class Supervisor:
         if record.looping:
             log.error(
                 "%s is crash-looping: %d exits in %.0f s (last: %s); it is down until it stays up, next try in %.0f s",
-                name, recent, self.loop_window_s, describe_exit(returncode), delay,
+                name,
+                recent,
+                self.loop_window_s,
+                describe_exit(returncode),
+                delay,
             )
         else:
             log.warning(
                 "%s exited unexpectedly (%s); restart %d in %.1f s",
-                name, describe_exit(returncode), record.restarts + 1, delay,
+                name,
+                describe_exit(returncode),
+                record.restarts + 1,
+                delay,
             )
 
     def _start(self, name: str) -> None:

@@ -110,9 +110,7 @@ class ServerInterceptor(aio.ServerInterceptor):  # type: ignore[misc]  # grpc sh
                 finally:
                     latency.observe(method, context, started)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary_unary, handler.request_deserializer, handler.response_serializer
-            )
+            return grpc.unary_unary_rpc_method_handler(unary_unary, handler.request_deserializer, handler.response_serializer)
 
         if handler.unary_stream:
             inner_us = handler.unary_stream
@@ -130,9 +128,7 @@ class ServerInterceptor(aio.ServerInterceptor):  # type: ignore[misc]  # grpc sh
                 finally:
                     latency.observe(method, context, started)
 
-            return grpc.unary_stream_rpc_method_handler(
-                unary_stream, handler.request_deserializer, handler.response_serializer
-            )
+            return grpc.unary_stream_rpc_method_handler(unary_stream, handler.request_deserializer, handler.response_serializer)
         return handler
 
 

@@ -1,6 +1,6 @@
 """A gRPC health probe for container healthchecks (grpc_health_probe is a download; this is not).
 
-    python -m chat_common.grpc.probe HOST:PORT [SERVICE]   -> exit 0 when SERVING
+python -m chat_common.grpc.probe HOST:PORT [SERVICE]   -> exit 0 when SERVING
 """
 
 from __future__ import annotations

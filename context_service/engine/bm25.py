@@ -6,6 +6,7 @@ on append, and a query touches only the postings of its own terms. Postings live
 vectorised and only the top `limit` turns go on to (slower, per-turn) Python scoring,
 which keeps build time nearly flat as sessions grow.
 """
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ Budget accounting (exact, never exceeded): every returned chat message costs
 tokens, so per-message counts add up). Turn counts are taken once at append; the system
 instruction (prompt + profile + summary) is counted once, exactly, at the end of a build.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -55,8 +56,7 @@ class ContextEngine:
             index.profile.add(f)
         imp = importance(turn.text, turn.role, len(facts))
         pos = index._add(turn, terms(turn.text), imp)
-        index.summary.offer(pos, turn.turn_id, turn.text, turn.speaker or turn.role, turn.ts,
-                            turn.role, imp, turn.tokens)
+        index.summary.offer(pos, turn.turn_id, turn.text, turn.speaker or turn.role, turn.ts, turn.role, imp, turn.tokens)
         return turn
 
     def rebuild(self, turns: list[Turn]) -> SessionIndex:
@@ -121,7 +121,9 @@ class ContextEngine:
             parts.append(SUMMARY_HEADER + "\n" + "\n".join(summary_lines))
         return "\n\n".join(parts)
 
-    def _select(self, index: SessionIndex, message: str, B: int, rem: int) -> tuple[list[int], list[int], list, dict[int, tuple[float, str]]]:
+    def _select(
+        self, index: SessionIndex, message: str, B: int, rem: int
+    ) -> tuple[list[int], list[int], list, dict[int, tuple[float, str]]]:
         """Steps 2-4 of `build` when the history does not fit: pinned turns, scored turns, summary."""
         c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
         # 2) pinned recent turns, newest first, contiguous
@@ -140,8 +142,9 @@ class ContextEngine:
         reserve = min(c.summary_max_tokens, int(c.summary_fraction * B), rem) if first_pinned > 0 and index.summary.items else 0
         scores = self.score(index, message, exclude=set(pinned))
         alpha = c.density_alpha
-        order = sorted((p for p, (s, _) in scores.items() if s >= c.min_score),
-                       key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** alpha)
+        order = sorted(
+            (p for p, (s, _) in scores.items() if s >= c.min_score), key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** alpha
+        )
         chosen: list[int] = []
         room = rem - reserve
         for p in order:
@@ -163,8 +166,9 @@ class ContextEngine:
                 room -= turns[p].tokens + ov
         return pinned, chosen, items, scores
 
-    def build(self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "",
-              live: bool | None = None) -> ContextResult:
+    def build(
+        self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "", live: bool | None = None
+    ) -> ContextResult:
         """Choose what the model sees for `message` within `budget_tokens` (never exceeded).
 
         While the whole history fits, it all goes, in order. Beyond that the history is
@@ -207,8 +211,14 @@ class ContextEngine:
                         plan.notes[n] = note
                 index.plans[key] = plan
         result = self._render(index, plan, system_prompt, message, msg_tokens, B)
-        log.debug("built context: %d/%d turns, %d/%d tokens in %.2f ms", len(result.turns), n,
-                  result.stats.context_tokens, B, (time.perf_counter() - t0) * 1e3)
+        log.debug(
+            "built context: %d/%d turns, %d/%d tokens in %.2f ms",
+            len(result.turns),
+            n,
+            result.stats.context_tokens,
+            B,
+            (time.perf_counter() - t0) * 1e3,
+        )
         return result
 
     def _compact(self, index: SessionIndex, message: str, B: int, sys_tokens: int, msg_tokens: int) -> PromptPlan:
@@ -259,8 +269,9 @@ class ContextEngine:
         if items:  # attribute the summary's share for stats (exact total is what matters)
             profile_only = self._render_memory(prof_lines, [])
             summary_tokens = memory_tokens - (self._count_cached(profile_only) + ov if profile_only else 0)
-        return PromptPlan(n, sorted(reasons), reasons, memory, sys_tokens + ov + turn_cost + memory_tokens,
-                          profile_tokens, summary_tokens)
+        return PromptPlan(
+            n, sorted(reasons), reasons, memory, sys_tokens + ov + turn_cost + memory_tokens, profile_tokens, summary_tokens
+        )
 
     def _follow_up(self, index: SessionIndex, plan: PromptPlan, message: str, msg_tokens: int, B: int) -> bool:
         """Extend the plan by the turns since its last prompt; False when they no longer fit.
@@ -271,8 +282,7 @@ class ContextEngine:
         c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
         plan.notes.pop(plan.n_head, None)  # the compaction's own note makes room for what follows
         cost = plan.base_tokens + msg_tokens + ov
-        cost += sum(turns[p].tokens + ov + (plan.notes[p].tokens if p in plan.notes else 0)
-                    for p in range(plan.n_head, n))
+        cost += sum(turns[p].tokens + ov + (plan.notes[p].tokens if p in plan.notes else 0) for p in range(plan.n_head, n))
         if cost > B:
             return False
         plan.notes.pop(n, None)  # a retry of this turn chooses its note again
@@ -294,11 +304,15 @@ class ContextEngine:
             return None
         scores = self.score(index, message, exclude=shown)
         if opening:
-            order = sorted((p for p, (s, _) in scores.items() if s >= c.min_score),
-                           key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** c.density_alpha)
+            order = sorted(
+                (p for p, (s, _) in scores.items() if s >= c.min_score),
+                key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** c.density_alpha,
+            )
         else:
-            order = sorted((p for p, (s, r) in scores.items() if r == "relevance" and s >= c.followup_note_min_score),
-                           key=lambda p: -scores[p][0])
+            order = sorted(
+                (p for p, (s, r) in scores.items() if r == "relevance" and s >= c.followup_note_min_score),
+                key=lambda p: -scores[p][0],
+            )
         picked: list[int] = []
         for p in order:
             # an estimate from the turn's own count (no tokenizer call per turn); the note's
@@ -316,8 +330,9 @@ class ContextEngine:
             picked.remove(min(picked, key=lambda p: scores[p][0]))
         return None
 
-    def _render(self, index: SessionIndex, plan: PromptPlan, system_prompt: str, message: str,
-                msg_tokens: int, B: int) -> ContextResult:
+    def _render(
+        self, index: SessionIndex, plan: PromptPlan, system_prompt: str, message: str, msg_tokens: int, B: int
+    ) -> ContextResult:
         """The prompt of a plan at the index's current length, and its statistics."""
         ov, n, turns = self.cfg.message_overhead_tokens, len(index), index.turns
         sequence = [(turns[p].role, turns[p].content) for p in plan.head]
@@ -336,14 +351,22 @@ class ContextEngine:
                 total += turns[p].tokens + ov
                 reasons[p] = ("pinned-recent", 1.0)
         verbatim = plan.head + list(range(plan.n_head, n))
-        selected = [SelectedTurn(turns[p].turn_id, round(reasons[p][1], 4), reasons[p][0], turns[p].tokens,
-                                 turns[p].content[:80]) for p in sorted(reasons)]
+        selected = [
+            SelectedTurn(turns[p].turn_id, round(reasons[p][1], 4), reasons[p][0], turns[p].tokens, turns[p].content[:80])
+            for p in sorted(reasons)
+        ]
         full = index.full_tokens + ov * n
         stats = ContextStats(
-            turns_total=n, full_history_tokens=full, context_tokens=total,
-            reduction_ratio=round(1.0 - total / full, 4) if full else 0.0, budget_tokens=B,
-            profile_tokens=plan.profile_tokens, summary_used=plan.summary_tokens > 0,
-            summary_tokens=plan.summary_tokens, selected=selected)
+            turns_total=n,
+            full_history_tokens=full,
+            context_tokens=total,
+            reduction_ratio=round(1.0 - total / full, 4) if full else 0.0,
+            budget_tokens=B,
+            profile_tokens=plan.profile_tokens,
+            summary_used=plan.summary_tokens > 0,
+            summary_tokens=plan.summary_tokens,
+            selected=selected,
+        )
         return ContextResult(system_prompt, [turns[p] for p in verbatim], message, stats, plan.memory, sequence)
 
 

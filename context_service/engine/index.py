@@ -4,6 +4,7 @@ Why a separate object: the service keeps one per session, appends to it as turns
 and can persist it (`to_bytes`) or rebuild it from the stored turn list at start.
 Not thread-safe: serialise access per session.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -20,8 +21,7 @@ FORMAT_VERSION = 1
 
 
 class SessionIndex:
-    def __init__(self, bm25_k1: float = 1.2, bm25_b: float = 0.5, summary_pool_size: int = 400,
-                 top_important: int = 48) -> None:
+    def __init__(self, bm25_k1: float = 1.2, bm25_b: float = 0.5, summary_pool_size: int = 400, top_important: int = 48) -> None:
         self.turns: list[Turn] = []
         self.positions: dict[str, int] = {}
         self.terms: list[str] = []  # space-joined stems per turn: cheap reload, no GC-tracked lists

@@ -1,4 +1,5 @@
 """Explicit data model of the engine: turns, configuration and results."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

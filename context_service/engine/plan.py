@@ -8,6 +8,7 @@ prompts only append: each follow-up adds the previous exchange and, if the new m
 recalls something older, a short note quoting it. When the appended part no longer fits,
 the engine compacts again. A plan lives in memory only; a restart just compacts afresh.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ Why rules: they run offline in microseconds per turn, are explainable (every fac
 source turn), and cover the high-value first-person statements ("I live in ...",
 "my wife Anna ...", "I'm allergic to ...").
 """
+
 from __future__ import annotations
 
 import re
@@ -15,21 +16,112 @@ from .text import sentences
 SINGLE = {"name", "location", "hometown", "occupation", "employer", "age", "budget", "diet", "education"}
 MULTI = {"likes", "dislikes", "goals", "constraints", "allergies", "people", "pets"}
 # people relations with at most one current holder ("my wife" now Maria replaces Anna)
-_UNIQUE_REL = {"wife", "husband", "partner", "boyfriend", "girlfriend", "fiance", "fiancee",
-               "fiancé", "fiancée", "mom", "mother", "dad", "father", "boss"}
+_UNIQUE_REL = {
+    "wife",
+    "husband",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "fiance",
+    "fiancee",
+    "fiancé",
+    "fiancée",
+    "mom",
+    "mother",
+    "dad",
+    "father",
+    "boss",
+}
 _WEAK_REL = {"friend", "colleague", "coworker", "co-worker", "boss", "roommate", "cousin"}
-_CUTOFF = re.compile(r"\s+(?:and|but|because|since|so|when|while|which|who|though|although|as|if|or|with my|for my)\b|[,.;:!?()\"]|\s[-–—]\s", re.I)
-_PRONOUNS = {"it", "that", "this", "you", "them", "him", "her", "those", "these", "what", "how",
-             "when", "the idea", "hearing", "seeing", "that idea", "to hear", "to see", "your"}
-_NOT_NAMES = {"Not", "So", "Just", "Really", "Very", "Sorry", "Here", "There", "Fine", "Good",
-              "Glad", "Happy", "Sure", "Back", "Still", "Also", "Going", "Doing", "Okay", "Ok",
-              # "I'm Italian" states a nationality, not a name
-              "American", "British", "English", "Scottish", "Irish", "Welsh", "Canadian", "Mexican",
-              "French", "German", "Italian", "Spanish", "Portuguese", "Dutch", "Swedish", "Danish",
-              "Norwegian", "Finnish", "Polish", "Russian", "Ukrainian", "Greek", "Turkish", "Chinese",
-              "Japanese", "Korean", "Indian", "Pakistani", "Brazilian", "Argentinian", "Australian",
-              "African", "European", "Asian", "Jewish", "Muslim", "Christian", "Catholic", "Buddhist", "Hindu"}
-_OCCUPATIONS = set("""accountant actor actress analyst architect artist assistant attorney author
+_CUTOFF = re.compile(
+    r"\s+(?:and|but|because|since|so|when|while|which|who|though|although|as|if|or|with my|for my)\b|[,.;:!?()\"]|\s[-–—]\s", re.I
+)
+_PRONOUNS = {
+    "it",
+    "that",
+    "this",
+    "you",
+    "them",
+    "him",
+    "her",
+    "those",
+    "these",
+    "what",
+    "how",
+    "when",
+    "the idea",
+    "hearing",
+    "seeing",
+    "that idea",
+    "to hear",
+    "to see",
+    "your",
+}
+_NOT_NAMES = {
+    "Not",
+    "So",
+    "Just",
+    "Really",
+    "Very",
+    "Sorry",
+    "Here",
+    "There",
+    "Fine",
+    "Good",
+    "Glad",
+    "Happy",
+    "Sure",
+    "Back",
+    "Still",
+    "Also",
+    "Going",
+    "Doing",
+    "Okay",
+    "Ok",
+    # "I'm Italian" states a nationality, not a name
+    "American",
+    "British",
+    "English",
+    "Scottish",
+    "Irish",
+    "Welsh",
+    "Canadian",
+    "Mexican",
+    "French",
+    "German",
+    "Italian",
+    "Spanish",
+    "Portuguese",
+    "Dutch",
+    "Swedish",
+    "Danish",
+    "Norwegian",
+    "Finnish",
+    "Polish",
+    "Russian",
+    "Ukrainian",
+    "Greek",
+    "Turkish",
+    "Chinese",
+    "Japanese",
+    "Korean",
+    "Indian",
+    "Pakistani",
+    "Brazilian",
+    "Argentinian",
+    "Australian",
+    "African",
+    "European",
+    "Asian",
+    "Jewish",
+    "Muslim",
+    "Christian",
+    "Catholic",
+    "Buddhist",
+    "Hindu",
+}
+_OCCUPATIONS = set(
+    """accountant actor actress analyst architect artist assistant attorney author
 baker banker barista bartender biologist builder carpenter cashier chef chemist cleaner coach
 consultant cook counselor counsellor dancer dentist designer developer director doctor driver
 economist editor electrician engineer entrepreneur farmer firefighter freelancer gardener
@@ -38,7 +130,8 @@ manager mechanic midwife musician nurse officer painter paramedic pharmacist pho
 physician physicist pilot plumber poet policeman policewoman professor programmer psychologist
 receptionist researcher salesman saleswoman scientist secretary singer soldier student surgeon
 teacher technician therapist trainer translator tutor veterinarian vet waiter waitress writer
-youtuber streamer volunteer retiree mathematician statistician administrator""".split())
+youtuber streamer volunteer retiree mathematician statistician administrator""".split()
+)
 
 
 @dataclass
@@ -59,7 +152,12 @@ class Fact:
 
 def _clean(v: str, max_words: int = 6) -> str | None:
     v = _CUTOFF.split(v, 1)[0].strip()
-    v = re.sub(r"^(?:to |the |a |an |my |some |all |being )", lambda m: "" if m.group(0) in ("the ", "a ", "an ") else m.group(0), v, flags=re.I)
+    v = re.sub(
+        r"^(?:to |the |a |an |my |some |all |being )",
+        lambda m: "" if m.group(0) in ("the ", "a ", "an ") else m.group(0),
+        v,
+        flags=re.I,
+    )
     v = re.sub(r"\s+(?:too|as well|a lot|so much|very much|anymore|now|right now|lately|these days)$", "", v, flags=re.I)
     words = v.split()
     if not words or len(words) > max_words or v.lower() in _PRONOUNS or words[0].lower() in _PRONOUNS:
@@ -74,31 +172,144 @@ _OCC = r"an?\s+(?:[a-z\-]+\s+){0,2}?(?:" + "|".join(sorted(_OCCUPATIONS, key=len
 
 # (key, compiled pattern, confidence, value kind) -- "free" values are cut at clause ends
 _RULES: list[tuple[str, re.Pattern, float, str]] = [
-    ("name", re.compile(r"(?i:\bmy name(?:'s| is)|\bcall me|\bi'?m called)\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"), 0.95, "cap"),
+    (
+        "name",
+        re.compile(r"(?i:\bmy name(?:'s| is)|\bcall me|\bi'?m called)\s+(?P<v>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"),
+        0.95,
+        "cap",
+    ),
     ("name", re.compile(r"(?i:\b(?:hi|hello|hey)[,!]?\s+(?:i'm|i am|this is))\s+(?P<v>[A-Z][a-z]+)\b"), 0.7, "cap"),
     # "I am Noor, ...", "I'm Sam and ...": a capitalised word right after "I am" that ends the clause
-    ("name", re.compile(r"(?:\bI|^i)(?:'m| am)\s+(?P<v>[A-Z][a-z]+)(?=\s*(?:[,.!;]|$|\s+(?:and|from|here)\b|\s+[-–—]))"), 0.75, "cap"),
+    (
+        "name",
+        re.compile(r"(?:\bI|^i)(?:'m| am)\s+(?P<v>[A-Z][a-z]+)(?=\s*(?:[,.!;]|$|\s+(?:and|from|here)\b|\s+[-–—]))"),
+        0.75,
+        "cap",
+    ),
     ("occupation", re.compile(r"(?i:\bi(?:'m| am)\s+)[A-Z][a-z]+,\s+(?i:an?\s+)(?P<v>[\w\- ]+)"), 0.75, "job"),
-    ("location", re.compile(r"(?i:\bi(?:'m| am)\b[^.!?]*?\b" + _OCC + r"\s+(?:living\s+|based\s+|working\s+)?in)\s+" + _CAP), 0.75, "cap"),
+    (
+        "location",
+        re.compile(r"(?i:\bi(?:'m| am)\b[^.!?]*?\b" + _OCC + r"\s+(?:living\s+|based\s+|working\s+)?in)\s+" + _CAP),
+        0.75,
+        "cap",
+    ),
     ("hometown", re.compile(r"(?i:\bi(?:'m| am)\b[^.!?]*?\b" + _OCC + r"\s+from)\s+" + _CAP), 0.7, "cap"),
-    ("location", re.compile(r"(?i:\bi(?:'ve| have)?\s+(?:just\s+|recently\s+|finally\s+)?(?:moved|relocated)\s+(?:back\s+)?to)\s+" + _CAP), 0.9, "cap"),
-    ("location", re.compile(r"(?i:\bi\s+(?:currently\s+|now\s+|still\s+)?live|\bi'?m\s+(?:currently\s+|now\s+)?(?:living|based|staying))\s+(?i:in)\s+" + _CAP), 0.9, "cap"),
-    ("hometown", re.compile(r"(?i:\bi(?:'m| am)\s+(?:originally\s+)?from|\bi\s+grew\s+up\s+in|\bi\s+was\s+born\s+in)\s+" + _CAP), 0.8, "cap"),
+    (
+        "location",
+        re.compile(r"(?i:\bi(?:'ve| have)?\s+(?:just\s+|recently\s+|finally\s+)?(?:moved|relocated)\s+(?:back\s+)?to)\s+" + _CAP),
+        0.9,
+        "cap",
+    ),
+    (
+        "location",
+        re.compile(
+            r"(?i:\bi\s+(?:currently\s+|now\s+|still\s+)?live|\bi'?m\s+(?:currently\s+|now\s+)?(?:living|based|staying))\s+(?i:in)\s+"
+            + _CAP
+        ),
+        0.9,
+        "cap",
+    ),
+    (
+        "hometown",
+        re.compile(r"(?i:\bi(?:'m| am)\s+(?:originally\s+)?from|\bi\s+grew\s+up\s+in|\bi\s+was\s+born\s+in)\s+" + _CAP),
+        0.8,
+        "cap",
+    ),
     ("age", re.compile(r"(?i:\bi(?:'m| am)\s+(?P<v>\d{1,3})\s*(?:years?|yrs?)[\s-]old)"), 0.95, "num"),
     ("age", re.compile(r"(?i:\bi\s+(?:just\s+)?turned\s+(?P<v>\d{1,3})\b)"), 0.85, "num"),
-    ("occupation", re.compile(r"(?i:\bi\s+work\s+as|\bmy\s+job\s+is|\bi'?m\s+working\s+as)\s+(?:an?\s+)?(?P<v>[^.,;!?]+)"), 0.9, "free"),
+    (
+        "occupation",
+        re.compile(r"(?i:\bi\s+work\s+as|\bmy\s+job\s+is|\bi'?m\s+working\s+as)\s+(?:an?\s+)?(?P<v>[^.,;!?]+)"),
+        0.9,
+        "free",
+    ),
     ("occupation", re.compile(r"(?i:\bi(?:'m| am)\s+(?:now\s+)?an?\s+)(?P<v>[\w\- ]+)"), 0.7, "job"),
-    ("employer", re.compile(r"(?i:\bi\s+(?:now\s+)?work\s+(?:at|for)|\bi\s+(?:just\s+)?(?:joined|got\s+a\s+job\s+at))\s+" + _CAP), 0.8, "cap"),
-    ("education", re.compile(r"(?i:\bi(?:'m| am)\s+studying|\bi\s+study|\bi\s+major\s+in|\bi(?:'m| am)\s+majoring\s+in)\s+(?P<v>[^.,;!?]+)"), 0.8, "free"),
-    ("dislikes", re.compile(r"(?i:\bi\s+(?:really\s+|absolutely\s+)?(?:hate|dislike|detest|can'?t\s+stand)|\bi\s+(?:don'?t|do\s+not)\s+(?:really\s+)?(?:like|enjoy|love)|\bi'?m\s+not\s+(?:a\s+(?:big\s+)?fan\s+of|into))\s+(?P<v>[^.!?]+)"), 0.85, "free"),
-    ("likes", re.compile(r"(?i:\bi\s+(?:really\s+|absolutely\s+|just\s+|also\s+|totally\s+)?(?:love|like|enjoy|adore)|\bi'?m\s+(?:really\s+|so\s+|also\s+)?(?:into|passionate\s+about|a\s+(?:big\s+|huge\s+)?fan\s+of|obsessed\s+with))\s+(?P<v>[^.!?]+)"), 0.8, "free"),
-    ("goals", re.compile(r"(?i:\bi\s+(?:really\s+)?(?:want|hope|plan|intend|aim)\s+to|\bi(?:'d| would)\s+(?:really\s+)?(?:like|love)\s+to|\bi'?m\s+(?:planning|hoping|aiming)\s+(?:to|on)|\bmy\s+(?:goal|dream|plan)\s+is\s+to|\bi'?m\s+saving\s+(?:up\s+)?for)\s+(?P<v>[^.!?]+)"), 0.75, "free"),
-    ("allergies", re.compile(r"(?i:\bi(?:'m| am)\s+(?:very\s+|severely\s+|really\s+)?allergic\s+to|\bi\s+have\s+an?\s+(?P<kind>\w+\s+)?allergy\s+to)\s+(?P<v>[^.!?]+)"), 0.95, "free"),
-    ("budget", re.compile(r"(?i:\bmy\s+budget\s+is|\bbudget\s+of|\bi\s+can\s+(?:only\s+)?(?:spend|afford)(?:\s+up\s+to)?)\s+(?P<v>(?:about\s+|around\s+|under\s+)?[$€£]?\s?\d[\d,.]*\s?(?:k|dollars|euros|pounds|usd|eur)?)"), 0.9, "free"),
-    ("diet", re.compile(r"(?i:\bi(?:'m| am)\s+(?:a\s+)?(?P<v>vegetarian|vegan|pescatarian|lactose[- ]intolerant|gluten[- ]free|diabetic|celiac|coeliac|keto|halal|kosher))"), 0.9, "free"),
-    ("constraints", re.compile(r"(?i:\bi\s+(?:can'?t|cannot|can\s+not|don'?t|do\s+not|never))\s+(?P<v>(?:eat|drink|drive|walk|run|travel|fly|afford|work|use|have|take|handle|swim|lift|stay|go)\b[^.!?]*)"), 0.75, "constraint"),
-    ("pets", re.compile(r"(?i:\bmy\s+(?P<rel>dog|cat|puppy|kitten|horse|parrot|rabbit|bunny|hamster|turtle|fish|pet))(?:,?\s+(?:named\s+|called\s+)?(?P<v>[A-Z][a-z]+))"), 0.85, "pet"),
-    ("people", re.compile(r"(?i:\bmy\s+(?:(?:best|close|old)\s+)?(?P<rel>wife|husband|partner|son|daughter|mom|mother|dad|father|brother|sister|friend|boyfriend|girlfriend|fianc[eé]e?|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|boss|colleague|coworker|co-worker|roommate|niece|nephew|grandson|granddaughter|stepson|stepdaughter|kids|children|twins))(?:(?:'s\s+name\s+is|,?\s+(?:named|called|is\s+(?:called|named)))?,?\s+(?P<v>[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?))?"), 0.85, "person"),
+    (
+        "employer",
+        re.compile(r"(?i:\bi\s+(?:now\s+)?work\s+(?:at|for)|\bi\s+(?:just\s+)?(?:joined|got\s+a\s+job\s+at))\s+" + _CAP),
+        0.8,
+        "cap",
+    ),
+    (
+        "education",
+        re.compile(
+            r"(?i:\bi(?:'m| am)\s+studying|\bi\s+study|\bi\s+major\s+in|\bi(?:'m| am)\s+majoring\s+in)\s+(?P<v>[^.,;!?]+)"
+        ),
+        0.8,
+        "free",
+    ),
+    (
+        "dislikes",
+        re.compile(
+            r"(?i:\bi\s+(?:really\s+|absolutely\s+)?(?:hate|dislike|detest|can'?t\s+stand)|\bi\s+(?:don'?t|do\s+not)\s+(?:really\s+)?(?:like|enjoy|love)|\bi'?m\s+not\s+(?:a\s+(?:big\s+)?fan\s+of|into))\s+(?P<v>[^.!?]+)"
+        ),
+        0.85,
+        "free",
+    ),
+    (
+        "likes",
+        re.compile(
+            r"(?i:\bi\s+(?:really\s+|absolutely\s+|just\s+|also\s+|totally\s+)?(?:love|like|enjoy|adore)|\bi'?m\s+(?:really\s+|so\s+|also\s+)?(?:into|passionate\s+about|a\s+(?:big\s+|huge\s+)?fan\s+of|obsessed\s+with))\s+(?P<v>[^.!?]+)"
+        ),
+        0.8,
+        "free",
+    ),
+    (
+        "goals",
+        re.compile(
+            r"(?i:\bi\s+(?:really\s+)?(?:want|hope|plan|intend|aim)\s+to|\bi(?:'d| would)\s+(?:really\s+)?(?:like|love)\s+to|\bi'?m\s+(?:planning|hoping|aiming)\s+(?:to|on)|\bmy\s+(?:goal|dream|plan)\s+is\s+to|\bi'?m\s+saving\s+(?:up\s+)?for)\s+(?P<v>[^.!?]+)"
+        ),
+        0.75,
+        "free",
+    ),
+    (
+        "allergies",
+        re.compile(
+            r"(?i:\bi(?:'m| am)\s+(?:very\s+|severely\s+|really\s+)?allergic\s+to|\bi\s+have\s+an?\s+(?P<kind>\w+\s+)?allergy\s+to)\s+(?P<v>[^.!?]+)"
+        ),
+        0.95,
+        "free",
+    ),
+    (
+        "budget",
+        re.compile(
+            r"(?i:\bmy\s+budget\s+is|\bbudget\s+of|\bi\s+can\s+(?:only\s+)?(?:spend|afford)(?:\s+up\s+to)?)\s+(?P<v>(?:about\s+|around\s+|under\s+)?[$€£]?\s?\d[\d,.]*\s?(?:k|dollars|euros|pounds|usd|eur)?)"
+        ),
+        0.9,
+        "free",
+    ),
+    (
+        "diet",
+        re.compile(
+            r"(?i:\bi(?:'m| am)\s+(?:a\s+)?(?P<v>vegetarian|vegan|pescatarian|lactose[- ]intolerant|gluten[- ]free|diabetic|celiac|coeliac|keto|halal|kosher))"
+        ),
+        0.9,
+        "free",
+    ),
+    (
+        "constraints",
+        re.compile(
+            r"(?i:\bi\s+(?:can'?t|cannot|can\s+not|don'?t|do\s+not|never))\s+(?P<v>(?:eat|drink|drive|walk|run|travel|fly|afford|work|use|have|take|handle|swim|lift|stay|go)\b[^.!?]*)"
+        ),
+        0.75,
+        "constraint",
+    ),
+    (
+        "pets",
+        re.compile(
+            r"(?i:\bmy\s+(?P<rel>dog|cat|puppy|kitten|horse|parrot|rabbit|bunny|hamster|turtle|fish|pet))(?:,?\s+(?:named\s+|called\s+)?(?P<v>[A-Z][a-z]+))"
+        ),
+        0.85,
+        "pet",
+    ),
+    (
+        "people",
+        re.compile(
+            r"(?i:\bmy\s+(?:(?:best|close|old)\s+)?(?P<rel>wife|husband|partner|son|daughter|mom|mother|dad|father|brother|sister|friend|boyfriend|girlfriend|fianc[eé]e?|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|boss|colleague|coworker|co-worker|roommate|niece|nephew|grandson|granddaughter|stepson|stepdaughter|kids|children|twins))(?:(?:'s\s+name\s+is|,?\s+(?:named|called|is\s+(?:called|named)))?,?\s+(?P<v>[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?))?"
+        ),
+        0.85,
+        "person",
+    ),
 ]
 
 
@@ -196,9 +407,11 @@ class Profile:
 
     def render_lines(self, max_values: int = 6) -> list[str]:
         """Compact lines, most important keys first; newest values first in lists."""
-        lines = [f"{k}: {self.single[k].value}" for k in
-                 ("name", "age", "location", "hometown", "occupation", "employer", "education", "diet", "budget")
-                 if k in self.single]
+        lines = [
+            f"{k}: {self.single[k].value}"
+            for k in ("name", "age", "location", "hometown", "occupation", "employer", "education", "diet", "budget")
+            if k in self.single
+        ]
         for k in ("allergies", "constraints", "people", "pets", "goals", "likes", "dislikes"):
             vals = list(self.multi.get(k, {}).values())[::-1][:max_values]
             if vals:
@@ -206,8 +419,11 @@ class Profile:
         return lines
 
     def to_dict(self) -> dict:
-        return {"facts": [asdict(f) for f in self.facts()], "superseded": [asdict(f) for f in self.superseded],
-                "version": self.version}
+        return {
+            "facts": [asdict(f) for f in self.facts()],
+            "superseded": [asdict(f) for f in self.superseded],
+            "version": self.version,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> Profile:

@@ -5,6 +5,7 @@ incrementally -- each appended turn offers at most one key sentence to a bounded
 build time the items whose turns were not sent verbatim stand for them. Lines are grouped
 under one date header per day because dates cost ~10 tokens each.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,9 @@ class RollingSummary:
         self.pool_size, self.min_score, self.max_words = pool_size, min_score, max_words
         self.items: dict[int, SummaryItem] = {}  # pos -> item
 
-    def offer(self, pos: int, turn_id: str, text: str, who: str, ts: float, role: str,
-              turn_score: float, turn_tokens: int) -> None:
+    def offer(
+        self, pos: int, turn_id: str, text: str, who: str, ts: float, role: str, turn_score: float, turn_tokens: int
+    ) -> None:
         if turn_score < self.min_score:
             return
         # prefer informative statements over questions/greetings as the key sentence

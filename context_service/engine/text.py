@@ -3,6 +3,7 @@
 Why our own tokeniser: BM25 needs cheap word terms (stemmed, stopwords removed), not model
 tokens; it runs once per appended turn and once per query.
 """
+
 from __future__ import annotations
 
 import re

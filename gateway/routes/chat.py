@@ -44,7 +44,13 @@ async def profile(
     """What the assistant has learned about the user, each fact with its source turn."""
     reply = await backends.context.GetProfile(pb.context.GetProfileRequest(session_id=session))
     facts = [
-        FactOut(key=f.key, value=f.value, confidence=round(f.confidence, 3), source_turn=f.source_turn, updated_at=iso(f.updated_at_ms))
+        FactOut(
+            key=f.key,
+            value=f.value,
+            confidence=round(f.confidence, 3),
+            source_turn=f.source_turn,
+            updated_at=iso(f.updated_at_ms),
+        )
         for f in reply.facts
     ]
     return ProfileOut(profile=ProfileBody(facts=facts, summary=reply.summary))

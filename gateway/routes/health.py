@@ -38,7 +38,10 @@ async def readyz(backends: Annotated[Backends, Depends(deps.backends)]) -> JSONR
     ready = all(value == "ok" for name, value in report.items() if name not in OPTIONAL)
     degraded = [name for name in OPTIONAL if report.get(name, "ok") != "ok"]
     body: dict[str, object] = {
-        "success": ready, "status": "ready" if ready else "not ready", "checks": report, "degraded": degraded,
+        "success": ready,
+        "status": "ready" if ready else "not ready",
+        "checks": report,
+        "degraded": degraded,
     }
     if not ready:
         body["error"] = "Not ready: " + ", ".join(f"{k} {v}" for k, v in report.items() if v != "ok")

@@ -37,7 +37,9 @@ async def post_message(
     if not text:
         raise ApiError(400, "The message is empty.", ErrorCode.MESSAGE_EMPTY)
     if len(body.text) > settings.max_message_chars:  # as documented (maxLength), counted before stripping
-        raise ApiError(413, f"The message is too long. The maximum is {settings.max_message_chars} characters.", ErrorCode.MESSAGE_TOO_LONG)
+        raise ApiError(
+            413, f"The message is too long. The maximum is {settings.max_message_chars} characters.", ErrorCode.MESSAGE_TOO_LONG
+        )
     accepted, _created = await create_job(
         backends,
         pb.jobs.CreateJobRequest(

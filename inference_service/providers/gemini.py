@@ -91,9 +91,7 @@ class GeminiProvider:
         model = self.model
         responses = None
         try:
-            responses = await self.client.aio.models.generate_content_stream(
-                model=self.model, contents=contents, config=config
-            )
+            responses = await self.client.aio.models.generate_content_stream(model=self.model, contents=contents, config=config)
             async for response in responses:
                 feedback = response.prompt_feedback
                 if feedback is not None and feedback.block_reason:

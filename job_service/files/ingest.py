@@ -17,10 +17,7 @@ from job_service.files.extracted import Extracted, UnreadableFile
 from job_service.files.pool import AsyncProgress, FileReaders
 
 SNIFF_BYTES = 8192
-FILE_PROMPT = (
-    "The user uploaded the file below. Summarise it in two or three sentences, "
-    "then list its key points as bullets."
-)
+FILE_PROMPT = "The user uploaded the file below. Summarise it in two or three sentences, then list its key points as bullets."
 IMAGE_TEXT_PROMPT = (
     "The user uploaded the image above. Say what it is and what it says, using the text read "
     "from it. If you cannot see images, work from that text and the metadata, and do not "
@@ -35,8 +32,8 @@ IMAGE_NO_TEXT_PROMPT = (
 
 @dataclass
 class Ingested:
-    prompt: str                 # what the model is asked now
-    turn_text: str              # what the conversation remembers of the user's turn
+    prompt: str  # what the model is asked now
+    turn_text: str  # what the conversation remembers of the user's turn
     attachments: list[pb.inference.Attachment] = field(default_factory=list)
 
 

@@ -52,7 +52,7 @@ _ADDRESS = re.compile(r"@|://|^www\.", re.I)
 class OcrLine:
     text: str
     score: float
-    top: float     # y of the box's top edge, for reading order
+    top: float  # y of the box's top edge, for reading order
     left: float
     height: float
 

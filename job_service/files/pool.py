@@ -42,8 +42,15 @@ class FileReaders:
 
     async def _run(self, path: Path, kind: str, progress: AsyncProgress) -> Extracted:
         command = [
-            sys.executable, "-m", "job_service.files.sandbox", kind, str(path),
-            "--cpu-s", str(self._cpu_s), "--memory-mb", str(self._memory_mb),
+            sys.executable,
+            "-m",
+            "job_service.files.sandbox",
+            kind,
+            str(path),
+            "--cpu-s",
+            str(self._cpu_s),
+            "--memory-mb",
+            str(self._memory_mb),
         ]
         child = await asyncio.create_subprocess_exec(
             *wrap(command),

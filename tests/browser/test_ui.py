@@ -50,6 +50,8 @@ def test_chat_in_a_real_browser(ui_suite: Suite) -> None:
         text=True,
         timeout=600,
     )
-    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- gateway log ---\n{ui_suite.log_text('gateway')[-3000:]}"
+    assert result.returncode == 0, (
+        f"{result.stdout}\n{result.stderr}\n--- gateway log ---\n{ui_suite.log_text('gateway')[-3000:]}"
+    )
     assert (SHOTS / "done.txt").exists(), "every scenario ran"
     assert len(list(SHOTS.glob("*.png"))) >= 7

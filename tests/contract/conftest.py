@@ -19,9 +19,7 @@ def start_suite(tmp: Path, only: list[str], env: dict[str, str] | None = None) -
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     """Redis plus the three gRPC services, no gateway."""
-    suite = start_suite(
-        tmp_path_factory.mktemp("backend"), ["context_service", "inference_service", "job_service"]
-    )
+    suite = start_suite(tmp_path_factory.mktemp("backend"), ["context_service", "inference_service", "job_service"])
     yield suite
     suite.stop()
 

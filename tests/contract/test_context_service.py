@@ -15,9 +15,13 @@ def session() -> str:
     return uuid.uuid4().hex
 
 
-async def append(stub: pb.context_grpc.ContextServiceStub, sid: str, turn_id: str, user: str, assistant: str) -> pb.context.AppendTurnResponse:
+async def append(
+    stub: pb.context_grpc.ContextServiceStub, sid: str, turn_id: str, user: str, assistant: str
+) -> pb.context.AppendTurnResponse:
     return await stub.AppendTurn(
-        pb.context.AppendTurnRequest(session_id=sid, turn_id=turn_id, user_text=user, assistant_text=assistant, at_ms=1_700_000_000_000)
+        pb.context.AppendTurnRequest(
+            session_id=sid, turn_id=turn_id, user_text=user, assistant_text=assistant, at_ms=1_700_000_000_000
+        )
     )
 
 
@@ -88,7 +92,9 @@ async def test_a_fact_told_early_is_in_the_context_of_a_later_question(context_c
     topics = ["weather", "football", "taxes", "music", "travel", "cooking", "movies", "gardening"]
     for n in range(1, 120):
         topic = topics[n % len(topics)]
-        await append(stub, sid, f"job-{n:03d}", f"Tell me something about {topic}, part {n}.", f"Here is a fact about {topic} number {n}.")
+        await append(
+            stub, sid, f"job-{n:03d}", f"Tell me something about {topic}, part {n}.", f"Here is a fact about {topic} number {n}."
+        )
     reply = await stub.BuildContext(
         pb.context.BuildContextRequest(session_id=sid, message="What is Marta allergic to?", token_budget=600)
     )

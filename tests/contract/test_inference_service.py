@@ -69,9 +69,7 @@ async def test_generate_streams_deltas_then_done(inference_channel: aio.Channel,
     assert done.usage.total_tokens == done.usage.prompt_tokens + done.usage.completion_tokens
 
 
-async def test_a_stream_cut_midway_restarts_on_the_next_provider(
-    inference_channel: aio.Channel, fake_gemini: FakeGemini
-) -> None:
+async def test_a_stream_cut_midway_restarts_on_the_next_provider(inference_channel: aio.Channel, fake_gemini: FakeGemini) -> None:
     fake_gemini.default = "cut"
     reply = await collect(stub(inference_channel), request(), timeout=10)
     assert reply.events[0] == "delta" and "restart" in reply.events and reply.events[-1] == "done"
@@ -105,7 +103,9 @@ async def test_the_callers_deadline_is_honoured(inference_channel: aio.Channel, 
     ],
     ids=["empty-messages", "last-is-assistant", "no-role", "negative-max-tokens"],
 )
-async def test_invalid_arguments(inference_channel: aio.Channel, fake_gemini: FakeGemini, bad: pb.inference.GenerateRequest) -> None:
+async def test_invalid_arguments(
+    inference_channel: aio.Channel, fake_gemini: FakeGemini, bad: pb.inference.GenerateRequest
+) -> None:
     with pytest.raises(aio.AioRpcError) as caught:
         await collect(stub(inference_channel), bad, timeout=5)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -162,13 +162,17 @@ def batched(sid: str, text: str, key: str = "", request_id: str = "") -> pb.jobs
 async def test_create_jobs_gives_each_item_its_own_outcome(job_channel: aio.Channel) -> None:
     stub = pb.jobs_grpc.JobServiceStub(job_channel)
     sid = session()
-    reply = await stub.CreateJobs(pb.jobs.CreateJobsRequest(items=[
-        batched(sid, "first", request_id="req-1"),
-        batched(sid, "   "),                      # invalid: empty text
-        batched(sid, "keyed", key="k-1"),
-        batched(sid, "keyed again", key="k-1"),   # same key in the same call: the same job
-        batched("", "no session"),                # invalid: no session
-    ]))
+    reply = await stub.CreateJobs(
+        pb.jobs.CreateJobsRequest(
+            items=[
+                batched(sid, "first", request_id="req-1"),
+                batched(sid, "   "),  # invalid: empty text
+                batched(sid, "keyed", key="k-1"),
+                batched(sid, "keyed again", key="k-1"),  # same key in the same call: the same job
+                batched("", "no session"),  # invalid: no session
+            ]
+        )
+    )
     kinds = [o.WhichOneof("outcome") for o in reply.outcomes]
     assert kinds == ["created", "error", "created", "created", "error"]
     first, _, keyed, again, _ = reply.outcomes

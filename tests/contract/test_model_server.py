@@ -41,7 +41,10 @@ async def test_the_local_model_streams_a_real_answer_over_grpc(model_server: Mod
 async def test_concurrent_requests_take_turns_without_cancelling_each_other(model_server: ModelServer, redis_url: str) -> None:
     async with Service(local_settings(model_server), redis_url) as service:
         replies = await asyncio.gather(
-            *(service.generate(request(f"Say hello to {name}.", max_output_tokens=16), timeout=60) for name in ("Ann", "Bo", "Cy"))
+            *(
+                service.generate(request(f"Say hello to {name}.", max_output_tokens=16), timeout=60)
+                for name in ("Ann", "Bo", "Cy")
+            )
         )
     assert [r.done.provider for r in replies] == ["local"] * 3
     assert all(r.done.usage.completion_tokens > 0 and not r.restarts for r in replies)

@@ -40,7 +40,9 @@ def test_one_trace_spans_create_worker_and_context(tmp_path: Path) -> None:
         with grpc.insecure_channel(suite.addr("job_service")) as channel:
             stub = pb.jobs_grpc.JobServiceStub(channel)
             sid = uuid.uuid4().hex
-            job = stub.CreateJob(pb.jobs.CreateJobRequest(session_id=sid, kind=pb.common.JOB_KIND_MESSAGE, text="trace me"), timeout=10).job
+            job = stub.CreateJob(
+                pb.jobs.CreateJobRequest(session_id=sid, kind=pb.common.JOB_KIND_MESSAGE, text="trace me"), timeout=10
+            ).job
             for _event in stub.WatchJob(pb.jobs.WatchJobRequest(session_id=sid, job_id=job.id), timeout=30):
                 pass
         deadline = time.monotonic() + 10
@@ -76,14 +78,16 @@ def test_a_batched_submit_keeps_its_http_requests_trace(tmp_path: Path) -> None:
 
     async def submit_all() -> list[str]:
         async with httpx.AsyncClient(base_url=suite.base_url, timeout=30) as client:
-            responses = await asyncio.gather(*(
-                client.post(
-                    "/messages",
-                    json={"text": f"trace {n}"},
-                    headers={"X-Session-Id": f"trace-session-{n}-0000", "traceparent": f"00-{trace_id}-{'1' * 16}-01"},
+            responses = await asyncio.gather(
+                *(
+                    client.post(
+                        "/messages",
+                        json={"text": f"trace {n}"},
+                        headers={"X-Session-Id": f"trace-session-{n}-0000", "traceparent": f"00-{trace_id}-{'1' * 16}-01"},
+                    )
+                    for n, trace_id in enumerate(trace_ids)
                 )
-                for n, trace_id in enumerate(trace_ids)
-            ))
+            )
         assert all(r.status_code == 202 for r in responses)
         return [r.json()["job_id"] for r in responses]
 
@@ -91,7 +95,9 @@ def test_a_batched_submit_keeps_its_http_requests_trace(tmp_path: Path) -> None:
         job_ids = asyncio.run(submit_all())
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            workers = {s["attributes"].get("job.id"): s for s in spans(suite.log_text("job_service")) if s["name"] == "process job"}
+            workers = {
+                s["attributes"].get("job.id"): s for s in spans(suite.log_text("job_service")) if s["name"] == "process job"
+            }
             if all(job_id in workers for job_id in job_ids):
                 break
             time.sleep(0.3)

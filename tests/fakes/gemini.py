@@ -63,9 +63,7 @@ class FakeGemini(FakeServer):
             return
         model, method = match["model"], match["method"]
         request = json.loads(body or b"{}")
-        prompt_tokens = sum(
-            len(part.get("text", "").split()) for c in request.get("contents", []) for part in c.get("parts", [])
-        )
+        prompt_tokens = sum(len(part.get("text", "").split()) for c in request.get("contents", []) for part in c.get("parts", []))
         if behaviour in ("429", "500", "503", "401", "400"):
             code = int(behaviour)
             headers = {"Retry-After": "0"} if code == 429 else None
@@ -111,12 +109,15 @@ class FakeGemini(FakeServer):
             last = index == len(self.chunks) - 1
             finish = ("SAFETY" if behaviour == "safety" else "STOP") if last else None
             sent.append(chunk)
-            event(self._response(model, [chunk], finish, prompt_tokens) | {
-                "usageMetadata": {
-                    "promptTokenCount": prompt_tokens,
-                    "candidatesTokenCount": len(sent),
-                    "totalTokenCount": prompt_tokens + len(sent),
+            event(
+                self._response(model, [chunk], finish, prompt_tokens)
+                | {
+                    "usageMetadata": {
+                        "promptTokenCount": prompt_tokens,
+                        "candidatesTokenCount": len(sent),
+                        "totalTokenCount": prompt_tokens + len(sent),
+                    }
                 }
-            })
+            )
             sleep_briefly()
         handler.end_chunked()

@@ -59,7 +59,9 @@ class Reply:
     elapsed: float = 0.0
 
 
-async def collect(stub: pb.inference_grpc.InferenceServiceStub, req: pb.inference.GenerateRequest, timeout: float = 10.0) -> Reply:
+async def collect(
+    stub: pb.inference_grpc.InferenceServiceStub, req: pb.inference.GenerateRequest, timeout: float = 10.0
+) -> Reply:
     reply = Reply()
     started = time.monotonic()
     async for event in stub.Generate(req, timeout=timeout):

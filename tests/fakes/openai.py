@@ -38,13 +38,32 @@ class FakeOpenAI(FakeServer):
             if behaviour == "cut" and index == self.cut_after:
                 handler.abort()
                 return
-            event({"id": "c1", "object": "chat.completion.chunk", "model": model,
-                   "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}]})
+            event(
+                {
+                    "id": "c1",
+                    "object": "chat.completion.chunk",
+                    "model": model,
+                    "choices": [{"index": 0, "delta": {"content": chunk}, "finish_reason": None}],
+                }
+            )
             sleep_briefly()
-        event({"id": "c1", "object": "chat.completion.chunk", "model": model,
-               "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        event(
+            {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "model": model,
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
+        )
         if request.get("stream_options", {}).get("include_usage"):
-            event({"id": "c1", "object": "chat.completion.chunk", "model": model, "choices": [],
-                   "usage": {"prompt_tokens": 7, "completion_tokens": len(self.chunks), "total_tokens": 7 + len(self.chunks)}})
+            event(
+                {
+                    "id": "c1",
+                    "object": "chat.completion.chunk",
+                    "model": model,
+                    "choices": [],
+                    "usage": {"prompt_tokens": 7, "completion_tokens": len(self.chunks), "total_tokens": 7 + len(self.chunks)},
+                }
+            )
         handler.write_chunk(b"data: [DONE]\n\n")
         handler.end_chunked()

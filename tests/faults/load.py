@@ -54,8 +54,9 @@ class Load:
         key = str(uuid.uuid4())
         deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:
-            response = self.request(client, "POST", "/messages", json={"text": text},
-                                    headers={"X-Session-Id": session, "Idempotency-Key": key})
+            response = self.request(
+                client, "POST", "/messages", json={"text": text}, headers={"X-Session-Id": session, "Idempotency-Key": key}
+            )
             if response is not None and response.status_code == 202:
                 return Accepted(session, key, str(response.json()["job_id"]))
             if response is not None:

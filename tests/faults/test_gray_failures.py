@@ -78,8 +78,9 @@ def stall(suite: Suite, part: str, optional: bool = False) -> dict[str, float]:
     return {"noticed": noticed, "recovered": time.monotonic() - resumed, "readyz_slowest": slowest}
 
 
-def under_load(suite: Suite, part: str, optional: bool = False, clients: int = 4, interval_s: float = 0.2,
-               min_jobs: int = 100) -> None:
+def under_load(
+    suite: Suite, part: str, optional: bool = False, clients: int = 4, interval_s: float = 0.2, min_jobs: int = 100
+) -> None:
     """A steady load of `clients`, each sending a message every `interval_s`, across the stall."""
     sessions = [f"gray-{part}-{n}-{uuid.uuid4().hex[:6]}" for n in range(6)]
     load = Load(suite.base_url, sessions, clients=clients, interval_s=interval_s).start()
@@ -95,12 +96,22 @@ def under_load(suite: Suite, part: str, optional: bool = False, clients: int = 4
     counts = summary(states)
     slow = sorted((took, what, outcome) for what, took, outcome in load.requests if took > REQUEST_BOUND_S)
     longest = max(took for _, took, _ in load.requests)
-    log.info("%s hung %.0f s: readyz noticed in %.2f s, recovered %.2f s after; %d jobs %s, drained in %.1f s; "
-             "slowest request %.2f s", part, STALL_S, seen["noticed"], seen["recovered"], len(states), dict(counts),
-             drained, longest)
-    print(f"\n{part}: /readyz named it after {seen['noticed']:.2f} s and recovered {seen['recovered']:.2f} s after "
-          f"SIGCONT (slowest /readyz {seen['readyz_slowest']:.2f} s); {len(states)} jobs {dict(counts)}; slowest "
-          f"request {longest:.2f} s; the last job ended {drained:.1f} s after the load stopped")
+    log.info(
+        "%s hung %.0f s: readyz noticed in %.2f s, recovered %.2f s after; %d jobs %s, drained in %.1f s; slowest request %.2f s",
+        part,
+        STALL_S,
+        seen["noticed"],
+        seen["recovered"],
+        len(states),
+        dict(counts),
+        drained,
+        longest,
+    )
+    print(
+        f"\n{part}: /readyz named it after {seen['noticed']:.2f} s and recovered {seen['recovered']:.2f} s after "
+        f"SIGCONT (slowest /readyz {seen['readyz_slowest']:.2f} s); {len(states)} jobs {dict(counts)}; slowest "
+        f"request {longest:.2f} s; the last job ended {drained:.1f} s after the load stopped"
+    )
     assert seen["noticed"] <= 2.0 + (2.5 if optional else 0.0), seen  # the model server is probed every 2 s
     assert seen["readyz_slowest"] <= READYZ_BOUND_S, seen
     assert not slow, f"requests beyond {REQUEST_BOUND_S} s: {slow[:5]}"

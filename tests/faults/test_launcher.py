@@ -80,8 +80,13 @@ def start_launcher(tmp_path: Path, **env: str) -> Launcher:
         **env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "suite"], cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
+        [sys.executable, "-m", "suite"],
+        cwd=ROOT,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     launcher = Launcher(process, f"http://127.0.0.1:{full_env['GATEWAY_PORT']}", full_env)
     running = threading.Event()
@@ -164,7 +169,9 @@ def model_server_up(launcher: Launcher) -> bool:
 
 @pytest.mark.slow
 def test_every_killed_part_is_restarted_and_the_next_message_is_answered(tmp_path: Path) -> None:
-    launcher = start_launcher(tmp_path, PROVIDERS="local,fallback", LOCAL_MODEL=FAST_MODEL, MAX_OUTPUT_TOKENS="16", **NO_RATE_LIMITS)
+    launcher = start_launcher(
+        tmp_path, PROVIDERS="local,fallback", LOCAL_MODEL=FAST_MODEL, MAX_OUTPUT_TOKENS="16", **NO_RATE_LIMITS
+    )
     try:
         for name in ("model_server", "context_service", "inference_service", "job_service", "gateway"):
             old = launcher.parts()[name]
@@ -189,7 +196,9 @@ def test_every_killed_part_is_restarted_and_the_next_message_is_answered(tmp_pat
 def test_a_crash_looping_model_is_reported_while_the_rest_keeps_answering(tmp_path: Path) -> None:
     model = tmp_path / "model.gguf"
     shutil.copy(resolve(FAST_MODEL).path, model)
-    launcher = start_launcher(tmp_path, PROVIDERS="local,fallback", LOCAL_MODEL=str(model), MAX_OUTPUT_TOKENS="16", **NO_RATE_LIMITS)
+    launcher = start_launcher(
+        tmp_path, PROVIDERS="local,fallback", LOCAL_MODEL=str(model), MAX_OUTPUT_TOKENS="16", **NO_RATE_LIMITS
+    )
     try:
         model.write_bytes(model.read_bytes()[:4096])  # every restart now fails to load it
         os.kill(launcher.parts()["model_server"], signal.SIGKILL)
@@ -210,11 +219,16 @@ def test_a_crash_looping_model_is_reported_while_the_rest_keeps_answering(tmp_pa
 
 @pytest.mark.slow
 def test_the_model_dying_mid_reply_ends_the_job_in_the_flagged_fallback_and_the_suite_stays_ready(tmp_path: Path) -> None:
-    launcher = start_launcher(tmp_path, PROVIDERS="local,fallback", LOCAL_MODEL=FAST_MODEL, MAX_OUTPUT_TOKENS="400", **NO_RATE_LIMITS)
+    launcher = start_launcher(
+        tmp_path, PROVIDERS="local,fallback", LOCAL_MODEL=FAST_MODEL, MAX_OUTPUT_TOKENS="400", **NO_RATE_LIMITS
+    )
     try:
         headers = {"X-Session-Id": f"dying-{uuid.uuid4().hex[:12]}"}
         accepted = httpx.post(
-            f"{launcher.base_url}/messages", json={"text": "Write a long story about a lighthouse keeper."}, headers=headers, timeout=10
+            f"{launcher.base_url}/messages",
+            json={"text": "Write a long story about a lighthouse keeper."},
+            headers=headers,
+            timeout=10,
         )
         job_id = accepted.json()["job_id"]
         events: list[str] = []

@@ -27,7 +27,9 @@ def wait_done(client: httpx.Client, job_id: str, timeout: float = 60) -> dict:
     raise AssertionError(f"job {job_id} did not finish within {timeout}s")
 
 
-def read_sse(client: httpx.Client, job_id: str, headers: dict[str, str] | None = None, stop_after: int | None = None) -> list[SseEvent]:
+def read_sse(
+    client: httpx.Client, job_id: str, headers: dict[str, str] | None = None, stop_after: int | None = None
+) -> list[SseEvent]:
     """Reads the event stream until it closes (or `stop_after` events, to simulate a drop)."""
     events: list[SseEvent] = []
     current: dict[str, str] = {}

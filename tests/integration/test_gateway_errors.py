@@ -21,8 +21,12 @@ from tests.security.helpers import assert_error
         ({"json": {"text": "x" * 9000}}, 413, "too long", "message_too_long"),
         ({"json": {"text": "hi"}, "headers": {"Idempotency-Key": "k" * 300}}, 400, "idempotency", "invalid_idempotency_key"),
         ({"json": {"text": "hi"}, "headers": {"X-Session-Id": "bad id!"}}, 400, "x-session-id", "invalid_session"),
-        ({"content": b"text=hi", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 415, "json",
-         "unsupported_media_type"),
+        (
+            {"content": b"text=hi", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            415,
+            "json",
+            "unsupported_media_type",
+        ),
     ],
     ids=["empty", "blank", "missing", "wrong-type", "not-json", "invalid-utf8", "too-long", "huge-key", "bad-session", "form"],
 )
@@ -43,9 +47,15 @@ def test_unknown_job_and_route(client: httpx.Client) -> None:
 
 
 def test_upload_rejections(client: httpx.Client) -> None:
-    assert_error(client.post("/files", files={"file": ("run.exe", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream")}), 415)
-    assert_error(client.post("/files", files={"file": ("fake.pdf", b"just text, not a pdf", "application/pdf")}), 415, "does not match")
-    assert_error(client.post("/files", files={"file": ("big.txt", b"a" * (10 * 1024 * 1024 + 10), "text/plain")}), 413, "too large")
+    assert_error(
+        client.post("/files", files={"file": ("run.exe", b"MZ\x90\x00" + b"\x00" * 64, "application/octet-stream")}), 415
+    )
+    assert_error(
+        client.post("/files", files={"file": ("fake.pdf", b"just text, not a pdf", "application/pdf")}), 415, "does not match"
+    )
+    assert_error(
+        client.post("/files", files={"file": ("big.txt", b"a" * (10 * 1024 * 1024 + 10), "text/plain")}), 413, "too large"
+    )
     assert_error(client.post("/files", files={"file": ("empty.txt", b"", "text/plain")}), 400, "empty")
     assert_error(client.post("/files", files={"other": ("a.txt", b"abc", "text/plain")}), 400, "file")
     assert_error(client.post("/files", json={"file": "abc"}), 415, "multipart")

@@ -106,10 +106,12 @@ def test_concurrent_submits_are_batched_and_each_becomes_its_own_job(suite: Suit
     async def burst() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=suite.base_url, timeout=30) as ac:
             sessions = [f"burst-{n}-{uuid.uuid4().hex[:8]}" for n in range(24)]
-            return await asyncio.gather(*(
-                ac.post("/messages", json={"text": f"message {n}"}, headers={"X-Session-Id": sid})
-                for n, sid in enumerate(sessions)
-            ))
+            return await asyncio.gather(
+                *(
+                    ac.post("/messages", json={"text": f"message {n}"}, headers={"X-Session-Id": sid})
+                    for n, sid in enumerate(sessions)
+                )
+            )
 
     def batches_sent() -> tuple[float, float]:
         text = httpx.get(f"{suite.base_url}/metrics").text

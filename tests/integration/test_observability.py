@@ -34,7 +34,10 @@ def test_metrics_count_requests_per_route_template(client: httpx.Client) -> None
     client.get("/messages/" + "f" * 32)  # a 404
     metrics = samples(client.get("/metrics").text)
     ok = ("chat_http_request_duration_seconds_count", (("method", "GET"), ("route", "/messages/{job_id}"), ("status", "200")))
-    missing = ("chat_http_request_duration_seconds_count", (("method", "GET"), ("route", "/messages/{job_id}"), ("status", "404")))
+    missing = (
+        "chat_http_request_duration_seconds_count",
+        (("method", "GET"), ("route", "/messages/{job_id}"), ("status", "404")),
+    )
     posted = ("chat_http_request_duration_seconds_count", (("method", "POST"), ("route", "/messages"), ("status", "202")))
     assert metrics[ok] >= 1 and metrics[missing] >= 1 and metrics[posted] >= 1
     assert not any(job_id in str(labels) for _name, labels in metrics), "raw paths never become labels"

@@ -55,7 +55,9 @@ CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
 
 
 def pdf_huge_page_count() -> bytes:
-    return pdf([CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 1000000000 >>", b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>"])
+    return pdf(
+        [CATALOG, b"<< /Type /Pages /Kids [3 0 R] /Count 1000000000 >>", b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>"]
+    )
 
 
 def pdf_circular_pages() -> bytes:
@@ -190,19 +192,38 @@ def xlsx_external_link(url: str) -> bytes:
         rels = archive.read("xl/_rels/workbook.xml.rels").decode()
         book = archive.read("xl/workbook.xml").decode()
     link_type = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink"
-    types = types.replace("</Types>", '<Override PartName="/xl/externalLinks/externalLink1.xml" '
-                          'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>')
-    rels = rels.replace("</Relationships>", f'<Relationship Id="rIdX1" Type="{link_type}" Target="externalLinks/externalLink1.xml"/></Relationships>')
-    book = book.replace("</workbook>", '<externalReferences><externalReference xmlns:r="http://schemas.openxmlformats.org/'
-                        'officeDocument/2006/relationships" r:id="rIdX1"/></externalReferences></workbook>')
-    link = ('<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><externalBook r:id="rId1"/></externalLink>')
-    link_rels = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-                 f'<Relationship Id="rId1" Type="{link_type}Path" Target="{url}remote.xlsx" TargetMode="External"/></Relationships>')
-    return rezip(data, {
-        "[Content_Types].xml": types.encode(), "xl/_rels/workbook.xml.rels": rels.encode(), "xl/workbook.xml": book.encode(),
-        "xl/externalLinks/externalLink1.xml": link.encode(), "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels.encode(),
-    })
+    types = types.replace(
+        "</Types>",
+        '<Override PartName="/xl/externalLinks/externalLink1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+    )
+    rels = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="rIdX1" Type="{link_type}" Target="externalLinks/externalLink1.xml"/></Relationships>',
+    )
+    book = book.replace(
+        "</workbook>",
+        '<externalReferences><externalReference xmlns:r="http://schemas.openxmlformats.org/'
+        'officeDocument/2006/relationships" r:id="rIdX1"/></externalReferences></workbook>',
+    )
+    link = (
+        '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><externalBook r:id="rId1"/></externalLink>'
+    )
+    link_rels = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{link_type}Path" Target="{url}remote.xlsx" TargetMode="External"/></Relationships>'
+    )
+    return rezip(
+        data,
+        {
+            "[Content_Types].xml": types.encode(),
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+            "xl/workbook.xml": book.encode(),
+            "xl/externalLinks/externalLink1.xml": link.encode(),
+            "xl/externalLinks/_rels/externalLink1.xml.rels": link_rels.encode(),
+        },
+    )
 
 
 def xlsx_xxe() -> bytes:
@@ -228,22 +249,29 @@ def pptx_linked_image(url: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         rels = archive.read("ppt/slides/_rels/slide1.xml.rels").decode()
         slide_xml = archive.read("ppt/slides/slide1.xml").decode()
-    rels = rels.replace("</Relationships>", '<Relationship Id="rIdPic" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                        f'relationships/image" Target="{url}picture.png" TargetMode="External"/></Relationships>')
-    picture = ('<p:pic><p:nvPicPr><p:cNvPr id="9" name="Linked"/><p:cNvPicPr/><p:nvPr/></p:nvPicPr>'
-               '<p:blipFill><a:blip r:link="rIdPic"/><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
-               '<p:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
-               '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic>')
+    rels = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdPic" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        f'relationships/image" Target="{url}picture.png" TargetMode="External"/></Relationships>',
+    )
+    picture = (
+        '<p:pic><p:nvPicPr><p:cNvPr id="9" name="Linked"/><p:cNvPicPr/><p:nvPr/></p:nvPicPr>'
+        '<p:blipFill><a:blip r:link="rIdPic"/><a:stretch><a:fillRect/></a:stretch></p:blipFill>'
+        '<p:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="914400" cy="914400"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr></p:pic>'
+    )
     slide_xml = slide_xml.replace("</p:spTree>", picture + "</p:spTree>")
     return rezip(data, {"ppt/slides/_rels/slide1.xml.rels": rels.encode(), "ppt/slides/slide1.xml": slide_xml.encode()})
 
 
 def html_with_links(url: str) -> bytes:
     """A page pulling in a script, a stylesheet, a picture, a frame and a font from `url`."""
-    return (f'<!doctype html><html><head><link rel="stylesheet" href="{url}style.css">'
-            f'<script src="{url}app.js"></script><style>@font-face {{src: url({url}font.woff)}}</style></head>'
-            f'<body><h1>Linked page</h1><img src="{url}pixel.png"><iframe src="{url}frame.html"></iframe>'
-            '<p>Body text stays.</p></body></html>').encode()
+    return (
+        f'<!doctype html><html><head><link rel="stylesheet" href="{url}style.css">'
+        f'<script src="{url}app.js"></script><style>@font-face {{src: url({url}font.woff)}}</style></head>'
+        f'<body><h1>Linked page</h1><img src="{url}pixel.png"><iframe src="{url}frame.html"></iframe>'
+        "<p>Body text stays.</p></body></html>"
+    ).encode()
 
 
 def html_deeply_nested(depth: int = 100_000) -> bytes:

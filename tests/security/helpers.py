@@ -24,12 +24,16 @@ def assert_error(response: httpx.Response, status: int, contains: str = "", code
     return body
 
 
-def multipart(filename: bytes | str, content: bytes, field: str = "file", content_type: str = "application/octet-stream") -> tuple[bytes, dict[str, str]]:
+def multipart(
+    filename: bytes | str, content: bytes, field: str = "file", content_type: str = "application/octet-stream"
+) -> tuple[bytes, dict[str, str]]:
     """A multipart body built by hand, so file names can hold raw bytes (NUL, controls, '..')."""
     name = filename.encode() if isinstance(filename, str) else filename
     body = (
         f"--{BOUNDARY}\r\n".encode()
-        + f'Content-Disposition: form-data; name="{field}"; filename="'.encode() + name + b'"\r\n'
+        + f'Content-Disposition: form-data; name="{field}"; filename="'.encode()
+        + name
+        + b'"\r\n'
         + f"Content-Type: {content_type}\r\n\r\n".encode()
         + content
         + f"\r\n--{BOUNDARY}--\r\n".encode()

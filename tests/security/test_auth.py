@@ -149,7 +149,9 @@ def test_cors_allows_only_the_configured_origin(keyed: Suite) -> None:
 
 def test_default_is_open_and_same_origin_only(suite: Suite) -> None:
     """No keys configured (the shared suite): no key needed; no CORS headers for any origin."""
-    response = httpx.post(f"{suite.base_url}/messages", json={"text": "hi"}, headers={"Origin": "https://evil.example"}, timeout=30)
+    response = httpx.post(
+        f"{suite.base_url}/messages", json={"text": "hi"}, headers={"Origin": "https://evil.example"}, timeout=30
+    )
     assert response.status_code == 202
     assert "access-control-allow-origin" not in response.headers
     preflight = httpx.options(

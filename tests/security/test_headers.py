@@ -91,7 +91,7 @@ def test_docs_load_only_local_assets(client: httpx.Client, path: str) -> None:
         assert url.startswith(DOCS_ASSETS + "/"), url
         asset = client.get(url)
         assert asset.status_code == 200, url
-        expected = ASSET_TYPES[url[url.rindex("."):]]
+        expected = ASSET_TYPES[url[url.rindex(".") :]]
         assert asset.headers["content-type"].startswith(expected), (url, asset.headers["content-type"])
         assert len(asset.content) > 0
     spec = "/openapi.json"

@@ -30,8 +30,16 @@ MAX_JSON = 256 * 1024
         ({"json": {"text": "x" * 100_001}}, 422, "text"),
         ({"content": b"\xff\xfe\xfa", "headers": {"content-type": "application/json"}}, 400, "utf-8"),
         ({"content": b'{"text": "caf\xe9"}', "headers": {"content-type": "application/json"}}, 400, "utf-8"),
-        ({"content": b'{"text": "\\ud800 lone surrogate"}', "headers": {"content-type": "application/json"}}, 422, "valid string"),
-        ({"content": b'{"text": "hi", "client_id": "\\udfff"}', "headers": {"content-type": "application/json"}}, 422, "valid string"),
+        (
+            {"content": b'{"text": "\\ud800 lone surrogate"}', "headers": {"content-type": "application/json"}},
+            422,
+            "valid string",
+        ),
+        (
+            {"content": b'{"text": "hi", "client_id": "\\udfff"}', "headers": {"content-type": "application/json"}},
+            422,
+            "valid string",
+        ),
         ({"content": b"[" * 50_000 + b"]" * 50_000, "headers": {"content-type": "application/json"}}, 400, "parsed"),
         ({"content": b'{"text": ' + b"9" * 5000 + b"}", "headers": {"content-type": "application/json"}}, 400, ""),
         ({"content": b'{"text": 1e999999}', "headers": {"content-type": "application/json"}}, 422, "text"),
@@ -45,9 +53,29 @@ MAX_JSON = 256 * 1024
         ({"json": {"text": "hi"}, "headers": {"Idempotency-Key": "k" * 201}}, 400, "idempotency"),
     ],
     ids=[
-        "text-plain", "form", "multipart", "xml", "empty", "blank-unicode", "overlong", "overlong-emoji",
-        "over-schema-max", "invalid-utf8", "latin1", "lone-surrogate", "lone-surrogate-client-id", "deep-nesting",
-        "huge-int", "huge-float", "nan", "null", "array", "truncated", "operator-object", "list", "long-client-id",
+        "text-plain",
+        "form",
+        "multipart",
+        "xml",
+        "empty",
+        "blank-unicode",
+        "overlong",
+        "overlong-emoji",
+        "over-schema-max",
+        "invalid-utf8",
+        "latin1",
+        "lone-surrogate",
+        "lone-surrogate-client-id",
+        "deep-nesting",
+        "huge-int",
+        "huge-float",
+        "nan",
+        "null",
+        "array",
+        "truncated",
+        "operator-object",
+        "list",
+        "long-client-id",
         "long-idempotency-key",
     ],
 )
@@ -102,7 +130,8 @@ def test_lying_content_length_cannot_smuggle_a_bigger_body(suite: Suite) -> None
     request = (
         b"POST /messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         + f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
-        + payload + b"GET /chat/history HTTP/1.1\r\nHost: x\r\n\r\n"
+        + payload
+        + b"GET /chat/history HTTP/1.1\r\nHost: x\r\n\r\n"
     )
     with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
         sock.sendall(request)

@@ -95,8 +95,19 @@ def _records(buffer: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in buffer.getvalue().splitlines()]
 
 
-SECRETS = [EMAIL, PHONE, "+44 20 7946 0958", "415-555-0199", CARD, "4111-1111-1111-1111", CARD.replace(" ", ""),
-           API_KEY, "AIzaSyA1234567890abcdefghijklmnop", "sk_live_abcdefghijklmnop1234", "ghp_abcdefghijklmnopqrstuvwxyz0123"]
+SECRETS = [
+    EMAIL,
+    PHONE,
+    "+44 20 7946 0958",
+    "415-555-0199",
+    CARD,
+    "4111-1111-1111-1111",
+    CARD.replace(" ", ""),
+    API_KEY,
+    "AIzaSyA1234567890abcdefghijklmnop",
+    "sk_live_abcdefghijklmnop1234",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123",
+]
 
 
 @pytest.mark.parametrize("secret", SECRETS)

@@ -185,7 +185,9 @@ async def test_limiter_fails_open_when_redis_is_down(tmp_path: Path) -> None:
 
 
 def test_gateway_fails_open_when_redis_is_down(tmp_path_factory: pytest.TempPathFactory) -> None:
-    suite = Suite(data_dir=tmp_path_factory.mktemp("ratelimit-down"), env={"RATE_LIMIT_READS_PER_SESSION": "2"}).start(only=["gateway"])
+    suite = Suite(data_dir=tmp_path_factory.mktemp("ratelimit-down"), env={"RATE_LIMIT_READS_PER_SESSION": "2"}).start(
+        only=["gateway"]
+    )
     try:
         session = new_session()
         with httpx.Client(base_url=suite.base_url, headers=session, timeout=30) as c:

@@ -29,9 +29,7 @@ CONFIG = SchemathesisConfig.from_dict(
         # A too-long message is refused with 413 (Content Too Large), which is as much a rejection
         # as the 4xx codes schemathesis expects by default.
         "checks": {
-            "negative_data_rejection": {
-                "expected-statuses": [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]
-            }
+            "negative_data_rejection": {"expected-statuses": [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 428, 429]}
         },
     }
 )

@@ -27,11 +27,11 @@ class Case:
     name: bytes | str
     content: bytes
     status: int
-    message: str = ""          # in the error (rejections) or the job's error (accepted, ending in error)
-    media_type: str = ""       # accepted: the detected type
-    shown_name: str = ""       # accepted: the sanitised name shown back
-    final: str = "done"        # accepted: how the job ends
-    bug: str = ""              # a known defect elsewhere that makes this case fail today
+    message: str = ""  # in the error (rejections) or the job's error (accepted, ending in error)
+    media_type: str = ""  # accepted: the detected type
+    shown_name: str = ""  # accepted: the sanitised name shown back
+    final: str = "done"  # accepted: how the job ends
+    bug: str = ""  # a known defect elsewhere that makes this case fail today
 
 
 CASES = [
@@ -55,16 +55,45 @@ CASES = [
     Case("fake-pdf", "paper.pdf", b"just some text pretending to be a PDF", 415, "does not match"),
     Case("fake-docx", "paper.docx", b"just some text pretending to be a document", 415, "does not match"),
     Case("truncated-png", "cut.png", files.truncated_png(), 202, media_type="image/png", shown_name="cut.png"),
-    Case("malformed-pdf", "broken.pdf", files.malformed_pdf(), 202, "could not be read", "application/pdf", "broken.pdf", "error"),
-    Case("junk-docx", "junk.docx", files.junk_docx(), 202, "could not be read",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "junk.docx", "error"),
+    Case(
+        "malformed-pdf", "broken.pdf", files.malformed_pdf(), 202, "could not be read", "application/pdf", "broken.pdf", "error"
+    ),
+    Case(
+        "junk-docx",
+        "junk.docx",
+        files.junk_docx(),
+        202,
+        "could not be read",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "junk.docx",
+        "error",
+    ),
     Case("polyglot-pdf-zip", "poly.pdf", files.polyglot_pdf_zip(), 202, media_type="application/pdf", shown_name="poly.pdf"),
     # Bombs end in a clear error, not a crash or a hang.
     Case("png-decompression-bomb", "huge.png", files.png_bomb(), 202, "too large", "image/png", "huge.png", "error"),
-    Case("docx-zip-bomb", "bomb.docx", files.docx_bomb(), 202, "more than 100 MB",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "bomb.docx", "error"),
-    Case("pdf-huge-page-count", "pages.pdf", files.pdf_huge_page_count(), 202, media_type="application/pdf", shown_name="pages.pdf"),
-    Case("pdf-circular-pages", "loop.pdf", files.pdf_circular_pages(), 202, "could not be read", "application/pdf", "loop.pdf", "error"),
+    Case(
+        "docx-zip-bomb",
+        "bomb.docx",
+        files.docx_bomb(),
+        202,
+        "more than 100 MB",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "bomb.docx",
+        "error",
+    ),
+    Case(
+        "pdf-huge-page-count", "pages.pdf", files.pdf_huge_page_count(), 202, media_type="application/pdf", shown_name="pages.pdf"
+    ),
+    Case(
+        "pdf-circular-pages",
+        "loop.pdf",
+        files.pdf_circular_pages(),
+        202,
+        "could not be read",
+        "application/pdf",
+        "loop.pdf",
+        "error",
+    ),
     Case("pdf-flate-bomb", "inflate.pdf", files.pdf_flate_bomb(), 202, media_type="application/pdf", shown_name="inflate.pdf"),
     # Spreadsheets, slides and pages: bombs, macros, entities and junk.
     Case("xlsx-zip-bomb", "bomb.xlsx", files.xlsx_bomb(), 202, "more than 100 MB", files.XLSX_TYPE, "bomb.xlsx", "error"),
@@ -89,16 +118,28 @@ CASES = [
     Case("absolute", "/etc/shadow.txt", b"nope", 202, media_type="text/plain", shown_name="shadow.txt"),
     Case("nul-in-name", b"evil\x00.exe.txt", b"text", 202, media_type="text/plain", shown_name="evil.exe.txt"),
     Case("control-chars", b"\x1b[31mred\x07\x08.txt", b"text", 202, media_type="text/plain", shown_name="[31mred.txt"),
-    Case("rtl-override", "harmless\u202etxt.exe".encode() + b".txt", b"text", 202, media_type="text/plain", shown_name="harmlesstxt.exe.txt"),
+    Case(
+        "rtl-override",
+        "harmless\u202etxt.exe".encode() + b".txt",
+        b"text",
+        202,
+        media_type="text/plain",
+        shown_name="harmlesstxt.exe.txt",
+    ),
     Case("dots-only", "...", b"text", 415, "not supported"),
     Case("very-long-name", "a" * 5000 + ".txt", b"text", 202, media_type="text/plain", shown_name="a" * 190 + ".txt"),
-    Case("long-unicode-name", "\u00e9" * 5000 + ".md", b"# title", 202, media_type="text/markdown", shown_name="\u00e9" * 190 + ".md"),
+    Case(
+        "long-unicode-name",
+        "\u00e9" * 5000 + ".md",
+        b"# title",
+        202,
+        media_type="text/markdown",
+        shown_name="\u00e9" * 190 + ".md",
+    ),
 ]
 
 
-PARAMS = [
-    pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else []) for c in CASES
-]
+PARAMS = [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True, reason=c.bug)] if c.bug else []) for c in CASES]
 
 
 @pytest.mark.parametrize("case", PARAMS)

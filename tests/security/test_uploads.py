@@ -42,8 +42,9 @@ def _post_stream(suite: Suite, parts: list[bytes | tuple[bytes, int]]) -> tuple[
     return response, counter[0]
 
 
-FILE_HEAD = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n'
-             "Content-Type: text/plain\r\n\r\n").encode()
+FILE_HEAD = (
+    f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n'
+).encode()
 TAIL = f"\r\n--{BOUNDARY}--\r\n".encode()
 CHUNK = b"a" * (64 * 1024)
 FIFTY_MB = 50 * MB // len(CHUNK)
@@ -88,7 +89,9 @@ def test_huge_part_header_is_refused(client: httpx.Client) -> None:
 
 
 def test_wrong_content_type_is_415(client: httpx.Client) -> None:
-    assert_error(client.post("/files", content=b"raw bytes", headers={"content-type": "application/octet-stream"}), 415, "multipart")
+    assert_error(
+        client.post("/files", content=b"raw bytes", headers={"content-type": "application/octet-stream"}), 415, "multipart"
+    )
     assert_error(client.post("/files", content=b"a", headers={"content-type": "multipart/form-data"}), 415, "multipart")
 
 
@@ -142,8 +145,13 @@ def test_storage_key_never_appears_in_any_response(suite: Suite) -> None:
         assert HEX32.match(key) and key != job_id
         job = wait_done(c, job_id)
         assert job["status"] == "done" and set(job["file"]) == {"name", "media_type", "size_bytes"}
-        texts = [response.text, c.get(f"/messages/{job_id}").text, c.get("/chat/history").text,
-                 c.get(f"/messages/{job_id}/events").text, c.get("/chat/profile").text]
+        texts = [
+            response.text,
+            c.get(f"/messages/{job_id}").text,
+            c.get("/chat/history").text,
+            c.get(f"/messages/{job_id}/events").text,
+            c.get("/chat/profile").text,
+        ]
     for text in texts:
         assert key not in text
 
@@ -155,8 +163,17 @@ def test_stored_files_are_never_served(suite: Suite, client: httpx.Client) -> No
     planted = suite.data_dir / "uploads" / key
     planted.write_bytes(marker)
     try:
-        for path in (f"/uploads/{key}", f"/data/uploads/{key}", f"/files/{key}", f"/{key}", f"/messages/{key}",
-                     f"/assets/{key}", f"/assets/../../data/uploads/{key}", f"/static/{key}", f"/uploads/../{key}"):
+        for path in (
+            f"/uploads/{key}",
+            f"/data/uploads/{key}",
+            f"/files/{key}",
+            f"/{key}",
+            f"/messages/{key}",
+            f"/assets/{key}",
+            f"/assets/../../data/uploads/{key}",
+            f"/static/{key}",
+            f"/uploads/../{key}",
+        ):
             got = client.get(path)
             assert got.status_code in (404, 405), (path, got.status_code)
             assert marker not in got.content, path
@@ -223,6 +240,6 @@ def test_refused_uploads_carry_a_stable_code(client: httpx.Client, name: str, co
 
 
 def test_a_multipart_body_without_a_file_field_has_its_code(client: httpx.Client) -> None:
-    body = f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nvalue\r\n--{BOUNDARY}--\r\n".encode()
+    body = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="other"\r\n\r\nvalue\r\n--{BOUNDARY}--\r\n'.encode()
     response = client.post("/files", content=body, headers={"content-type": f"multipart/form-data; boundary={BOUNDARY}"})
     assert_error(response, 400, "no file field", "missing_file_field")

@@ -1,4 +1,5 @@
 """Fixtures for the context engine tests: the real SmolLM2 vocab tokenizer (a dependency)."""
+
 from __future__ import annotations
 
 import random
@@ -34,14 +35,42 @@ def engine(tokenizer):
     return ContextEngine(tokenizer, ContextConfig())
 
 
-_TOPICS = ["the weather", "a movie I watched", "football", "my commute", "cooking pasta", "a podcast",
-           "the new phone", "gardening", "a video game", "the traffic", "music festivals", "coffee"]
-_USER = ["I watched {t} yesterday, it was fine.", "What do you think about {t}?", "Tell me more about {t}.",
-         "I was thinking about {t} again today.", "ok", "Haha, {t} is always fun."]
-_EXTRA = ["Anyway, it was a long day at work.", "The kids were loud all evening.", "Not much else happened.",
-          "I might go for a walk later.", "We had soup for dinner.", ""]
-_BOT = ["Sure! {t} is a popular topic.", "That sounds nice. What did you like about {t}?",
-        "Here is a short note on {t}: people have many opinions.", "Interesting, thanks for sharing."]
+_TOPICS = [
+    "the weather",
+    "a movie I watched",
+    "football",
+    "my commute",
+    "cooking pasta",
+    "a podcast",
+    "the new phone",
+    "gardening",
+    "a video game",
+    "the traffic",
+    "music festivals",
+    "coffee",
+]
+_USER = [
+    "I watched {t} yesterday, it was fine.",
+    "What do you think about {t}?",
+    "Tell me more about {t}.",
+    "I was thinking about {t} again today.",
+    "ok",
+    "Haha, {t} is always fun.",
+]
+_EXTRA = [
+    "Anyway, it was a long day at work.",
+    "The kids were loud all evening.",
+    "Not much else happened.",
+    "I might go for a walk later.",
+    "We had soup for dinner.",
+    "",
+]
+_BOT = [
+    "Sure! {t} is a popular topic.",
+    "That sounds nice. What did you like about {t}?",
+    "Here is a short note on {t}: people have many opinions.",
+    "Interesting, thanks for sharing.",
+]
 
 
 def filler_turns(n: int, seed: int = 0, start: int = 0, t0: float = 1_700_000_000.0) -> list[Turn]:

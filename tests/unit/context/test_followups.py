@@ -86,8 +86,9 @@ def test_a_follow_up_quotes_an_old_turn_the_prompt_left_out(tokenizer):
 def test_a_one_shot_build_spends_the_whole_budget(tokenizer):
     """Headroom is for live conversations only: an index built at once (a restart, a
     benchmark) gets the same selection as with no headroom at all."""
-    turns = [Turn(f"t{n}", "user" if n % 2 else "assistant", f"Fact number {n} is about topic {n % 7}.", 1e9 + n)
-             for n in range(300)]
+    turns = [
+        Turn(f"t{n}", "user" if n % 2 else "assistant", f"Fact number {n} is about topic {n % 7}.", 1e9 + n) for n in range(300)
+    ]
     picks = []
     for headroom in (0.0, 0.5):
         engine = ContextEngine(tokenizer, ContextConfig(followup_headroom_fraction=headroom))

@@ -1,4 +1,5 @@
 """A fact told early in a long chat must reach the context of a later question about it."""
+
 from context_service.engine import ContextEngine, Turn
 
 
@@ -12,8 +13,7 @@ def test_early_fact_survives_300_turns(tokenizer, make_turns):
         eng.append(idx, t)
     budget = 250  # about 7 % of the history
     assert budget < 0.1 * idx.full_tokens
-    res = eng.build(idx, "Can Mia eat the hazelnut cake at the party?", budget,
-                    system_prompt="You are a helpful assistant.")
+    res = eng.build(idx, "Can Mia eat the hazelnut cake at the party?", budget, system_prompt="You are a helpful assistant.")
     chosen = {s.turn_id: s for s in res.stats.selected}
     assert "t4" in chosen and chosen["t4"].reason == "relevance"
     assert res.stats.context_tokens <= budget

@@ -11,8 +11,12 @@ SYSTEM = "You are a helpful assistant. Be concise."
 def long_index(tokenizer, make_turns):
     eng = ContextEngine(tokenizer)
     idx = eng.new_index()
-    facts = {5: "I live in Porto and I work as a teacher.", 40: "My son Leo is allergic to shellfish.",
-             90: "I love sailing and I want to run a marathon.", 150: "Actually, the meeting is on Friday 14 March."}
+    facts = {
+        5: "I live in Porto and I work as a teacher.",
+        40: "My son Leo is allergic to shellfish.",
+        90: "I love sailing and I want to run a marathon.",
+        150: "Actually, the meeting is on Friday 14 March.",
+    }
     for t in make_turns(200):
         pos = int(t.turn_id[1:])
         if pos in facts:
@@ -26,8 +30,10 @@ def exact_tokens(tokenizer, result, overhead):
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(budget=st.integers(min_value=30, max_value=4000),
-       message=st.sampled_from(["Where do I live?", "What is Leo allergic to?", "hi", "When is the meeting? " * 5]))
+@given(
+    budget=st.integers(min_value=30, max_value=4000),
+    message=st.sampled_from(["Where do I live?", "What is Leo allergic to?", "hi", "When is the meeting? " * 5]),
+)
 def test_budget_never_exceeded(long_index, tokenizer, budget, message):
     eng, idx = long_index
     try:

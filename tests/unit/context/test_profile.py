@@ -53,8 +53,9 @@ def test_multi_values_accumulate_and_dedup():
 
 def test_preference_flip_and_relation_update():
     p = Profile()
-    for i, text in enumerate(["I love hiking.", "My wife Anna is great.", "I don't like hiking anymore.",
-                              "My wife Maria and I got married in May."]):
+    for i, text in enumerate(
+        ["I love hiking.", "My wife Anna is great.", "I don't like hiking anymore.", "My wife Maria and I got married in May."]
+    ):
         for f in extract_facts(text, f"t{i}", float(i)):
             p.add(f)
     assert "hiking" in p.values("dislikes") and "hiking" not in p.values("likes")
@@ -92,7 +93,9 @@ def test_everyday_introductions(text: str, expected: set[tuple[str, str]]) -> No
     assert {(f.key, f.value) for f in extract_facts(text, "t1", 0.0)} == expected
 
 
-@pytest.mark.parametrize("text", ["I'm Italian and proud of it.", "I am happy to help.", "I'm in a meeting.", "I am interested in Python."])
+@pytest.mark.parametrize(
+    "text", ["I'm Italian and proud of it.", "I am happy to help.", "I'm in a meeting.", "I am interested in Python."]
+)
 def test_states_and_nationalities_are_not_names_or_places(text: str) -> None:
     keys = {f.key for f in extract_facts(text, "t1", 0.0)}
     assert not keys & {"name", "location"}

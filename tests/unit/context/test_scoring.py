@@ -21,8 +21,9 @@ def test_relevant_outranks_irrelevant(engine, make_turns):
 
 
 def test_recency_breaks_ties(engine, make_turns):
-    texts = ["We talked about the blue bicycle."] + [t.text for t in make_turns(40, start=1)] + \
-            ["We talked about the blue bicycle."]
+    texts = (
+        ["We talked about the blue bicycle."] + [t.text for t in make_turns(40, start=1)] + ["We talked about the blue bicycle."]
+    )
     idx = build_index(engine, texts)
     scores = engine.score(idx, "blue bicycle")
     assert scores[len(texts) - 1][0] > scores[0][0]

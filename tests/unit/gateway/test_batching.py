@@ -36,7 +36,9 @@ class FakeJobs:
             if item.request.text == "bad":
                 reply.outcomes.add(error=pb.jobs.ItemError(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message="bad text"))
             else:
-                reply.outcomes.add(created=pb.jobs.CreateJobResponse(job=pb.jobs.Job(id="job-" + item.request.text), created=True))
+                reply.outcomes.add(
+                    created=pb.jobs.CreateJobResponse(job=pb.jobs.Job(id="job-" + item.request.text), created=True)
+                )
         return reply
 
     async def CreateJob(self, request: pb.jobs.CreateJobRequest, **kwargs: object) -> pb.jobs.CreateJobResponse:
@@ -116,9 +118,9 @@ async def test_each_item_carries_the_trace_of_its_own_request() -> None:
     batcher = JobBatcher(jobs)  # type: ignore[arg-type]
 
     async def traced_submit(n: int) -> None:
-        span = trace.NonRecordingSpan(trace.SpanContext(
-            trace_id=n + 1, span_id=n + 1, is_remote=True, trace_flags=trace.TraceFlags(1)
-        ))
+        span = trace.NonRecordingSpan(
+            trace.SpanContext(trace_id=n + 1, span_id=n + 1, is_remote=True, trace_flags=trace.TraceFlags(1))
+        )
         token = context.attach(trace.set_span_in_context(span))
         try:
             await submit(batcher, str(n))

@@ -102,9 +102,7 @@ async def test_both_providers_cut_midway_restart_twice(gemini: FakeGemini, deepa
     assert "Gemini" not in reply.text
 
 
-async def test_the_request_deadline_leaves_time_for_the_fallback(
-    gemini: FakeGemini, deepai: FakeDeepAI, redis_url: str
-) -> None:
+async def test_the_request_deadline_leaves_time_for_the_fallback(gemini: FakeGemini, deepai: FakeDeepAI, redis_url: str) -> None:
     gemini.default = "hang"
     # Gemini's own timeout (10 s) is far beyond the caller's deadline (1.5 s).
     settings = fast_settings(gemini, deepai, providers="gemini,fallback", gemini_timeout_s=10.0, fallback_reserve_s=0.5)

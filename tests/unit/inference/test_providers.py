@@ -108,8 +108,16 @@ async def test_instant_answers_at_once() -> None:
 
 @pytest.mark.parametrize(
     ("status", "retryable", "blames"),
-    [(429, True, True), (500, True, True), (503, True, True), (408, True, True),
-     (400, False, False), (401, False, True), (403, False, True), (404, False, False)],
+    [
+        (429, True, True),
+        (500, True, True),
+        (503, True, True),
+        (408, True, True),
+        (400, False, False),
+        (401, False, True),
+        (403, False, True),
+        (404, False, False),
+    ],
 )
 def test_status_classification(status: int, retryable: bool, blames: bool) -> None:
     error = from_status("x", status, "boom", {"retry-after": "2"})
@@ -135,8 +143,12 @@ def test_default_order_is_offline_friendly() -> None:
 
 NOTED = Prompt(
     system="You are terse.",
-    turns=[Turn("user", "Hi there"), Turn("system", "Known facts about the user:\nname: Ana"),
-           Turn("assistant", "Hello!"), Turn("user", "What is my name?")],
+    turns=[
+        Turn("user", "Hi there"),
+        Turn("system", "Known facts about the user:\nname: Ana"),
+        Turn("assistant", "Hello!"),
+        Turn("user", "What is my name?"),
+    ],
     max_output_tokens=16,
 )
 

@@ -52,7 +52,8 @@ def file_job(tmp_path: Path, name: str, data: bytes, media_type: str) -> pb.jobs
     key = "ab" * 16
     (tmp_path / key).write_bytes(data)
     return pb.jobs.Job(
-        id="j1", kind=pb.common.JOB_KIND_FILE,
+        id="j1",
+        kind=pb.common.JOB_KIND_FILE,
         file=pb.jobs.FileRef(name=name, media_type=media_type, size_bytes=len(data), storage_key=key),
     )
 
@@ -208,7 +209,9 @@ def test_a_scanned_pdf_is_read_page_by_page_by_ocr(tmp_path: Path) -> None:
 
 
 def test_a_mixed_pdf_keeps_its_text_pages_and_reads_only_the_scanned_ones(tmp_path: Path) -> None:
-    data = joined_pdf(pdf_with_text(["Born digital page about the Falcon project budget"]), scanned_pdf([["Scanned receipt 77.40 EUR"]]))
+    data = joined_pdf(
+        pdf_with_text(["Born digital page about the Falcon project budget"]), scanned_pdf([["Scanned receipt 77.40 EUR"]])
+    )
     source, progress = ingest_reporting(file_job(tmp_path, "mixed.pdf", data, "application/pdf"), str(tmp_path))
     assert "Falcon project budget" in source.turn_text and "77.40 EUR" in source.turn_text, source.turn_text
     assert "1 scanned page read by OCR" in source.turn_text
@@ -235,7 +238,9 @@ def test_xlsx_sheets_become_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     book.create_sheet("Notes")["A1"] = "Ship by Friday"
     buffer = io.BytesIO()
     book.save(buffer)
-    job = file_job(tmp_path, "orders.xlsx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    job = file_job(
+        tmp_path, "orders.xlsx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     source, progress = ingest_reporting(job, str(tmp_path))
     assert "## Sheet: Orders\n| Item | Qty | Price |\n| Widget | 3 | 9.5 |" in source.turn_text, source.turn_text
     assert "Doohickey" not in source.turn_text and "only the first 3 rows were read" in source.turn_text
@@ -251,7 +256,9 @@ def test_pptx_slide_text_and_speaker_notes_are_read(tmp_path: Path) -> None:
     slide.notes_slide.notes_text_frame.text = "Mention the beta testers"
     buffer = io.BytesIO()
     deck.save(buffer)
-    job = file_job(tmp_path, "deck.pptx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    job = file_job(
+        tmp_path, "deck.pptx", buffer.getvalue(), "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    )
     source, progress = ingest_reporting(job, str(tmp_path))
     assert "## Slide 1\nRoadmap 2027\nLaunch the mobile app in May\nSpeaker notes: Mention the beta testers" in source.turn_text
     assert progress == ["reading slide 1 of 1"]
@@ -291,6 +298,7 @@ def test_reading_never_blocks_the_event_loop_and_the_pool_is_bounded(tmp_path: P
     def reporter(name: str):  # type: ignore[no-untyped-def]
         async def progress(done: int, total: int, text: str) -> None:
             seen[name].append(text)
+
         return progress
 
     async def scenario() -> float:

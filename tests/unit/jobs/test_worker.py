@@ -246,8 +246,7 @@ async def test_the_reaper_ends_jobs_without_progress(parts) -> None:  # type: ig
     redis, store, queue = parts
     job = await create(store)
     await redis.zadd(keys.ACTIVE, {job.id: 1})  # last progress long ago
-    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("x")),
-                         job_stuck_after_s=1, job_reaper_interval_s=0.05)
+    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("x")), job_stuck_after_s=1, job_reaper_interval_s=0.05)
     task = asyncio.create_task(worker._reaper())
     try:
         await until_status(store, job.id, ERROR)
@@ -263,8 +262,9 @@ async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None
     job = await create(store)
     dead = JobQueue(redis, consumer="dead-worker")
     assert (await dead.claim(100)).job_id == job.id  # claimed, then its worker died: never acknowledged
-    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("rescued")),
-                         job_workers=1, job_visibility_timeout_s=0.3)
+    worker = make_worker(
+        store, queue, FakeContext(), FakeInference(reply("rescued")), job_workers=1, job_visibility_timeout_s=0.3
+    )
     worker.start()
     try:
         await until_status(store, job.id, DONE)
@@ -309,8 +309,14 @@ class SlowInference:
 async def test_a_long_job_is_heart_beaten_so_no_other_worker_takes_it(parts) -> None:  # type: ignore[no-untyped-def]
     redis, store, queue = parts
     job = await create(store)
-    worker = make_worker(store, queue, FakeContext(), SlowInference(seconds=1.5),  # type: ignore[arg-type]
-                         job_workers=1, job_visibility_timeout_s=0.3)
+    worker = make_worker(
+        store,
+        queue,
+        FakeContext(),
+        SlowInference(seconds=1.5),  # type: ignore[arg-type]
+        job_workers=1,
+        job_visibility_timeout_s=0.3,
+    )
     other = JobQueue(redis, consumer="other-worker")
     worker.start()
     try:
@@ -371,8 +377,15 @@ async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(p
     redis, store, queue = parts
     context = StallingContext(stalls=10_000)
     worker = make_worker(
-        store, queue, context, FakeInference(reply("never")), job_deadline_s=1.0, job_max_attempts=1,
-        context_call_timeout_s=0.2, rpc_retry_backoff_base_s=0.01, rpc_retry_backoff_max_s=0.05,
+        store,
+        queue,
+        context,
+        FakeInference(reply("never")),
+        job_deadline_s=1.0,
+        job_max_attempts=1,
+        context_call_timeout_s=0.2,
+        rpc_retry_backoff_base_s=0.01,
+        rpc_retry_backoff_max_s=0.05,
     )
     job = await create(store)
     started = asyncio.get_running_loop().time()

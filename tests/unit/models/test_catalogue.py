@@ -28,8 +28,13 @@ def parts(tmp_path: Path) -> Iterator[tuple[CatalogueModel, bytes]]:
             (root / package / "data" / f"part{number:02d}.bin").write_bytes(data)
     whole = b"".join(chunks)
     entry = CatalogueModel(
-        name="fake", file="fake.gguf", title="Fake", licence="none", size=len(whole),
-        sha256=hashlib.sha256(whole).hexdigest(), part_packages=tuple(layout),
+        name="fake",
+        file="fake.gguf",
+        title="Fake",
+        licence="none",
+        size=len(whole),
+        sha256=hashlib.sha256(whole).hexdigest(),
+        part_packages=tuple(layout),
     )
     sys.path.insert(0, str(root))
     yield entry, whole
@@ -83,7 +88,9 @@ def test_a_missing_part_package_is_named(parts: tuple[CatalogueModel, bytes], tm
     assert "fakepart-gone is not installed" in str(caught.value)
 
 
-def test_too_little_disk_is_a_clear_error(parts: tuple[CatalogueModel, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_little_disk_is_a_clear_error(
+    parts: tuple[CatalogueModel, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     entry, _ = parts
     monkeypatch.setattr(local_models.shutil, "disk_usage", lambda path: type("U", (), {"free": 1000})())
     with pytest.raises(ModelError) as caught:
