@@ -107,7 +107,7 @@ def via_server(url: str, max_tokens: int, text: str) -> Run:
 def in_process(llm: object, max_tokens: int, text: str) -> Run:
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": text}]
     started, first, tokens = time.perf_counter(), None, 0
-    for chunk in llm.create_chat_completion(messages, stream=True, max_tokens=max_tokens):  # type: ignore[attr-defined]
+    for chunk in llm.create_chat_completion(messages, stream=True, max_tokens=max_tokens):
         if chunk["choices"][0]["delta"].get("content"):
             first = first or time.perf_counter()
             tokens += 1

@@ -51,8 +51,8 @@ def wrk(url: str, connections: int, seconds: int, script: Path) -> tuple[float, 
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if failed:
         raise SystemExit(f"{url}: {failed.group(1)} responses were not 2xx; the figures would be meaningless")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    latency = " / ".join(re.search(rf"^\s+{p}%\s+(\S+)", out, re.MULTILINE).group(1) for p in ("50", "99"))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = " / ".join(re.search(rf"^\s+{p}%\s+(\S+)", out, re.MULTILINE).group(1) for p in ("50", "99"))
     return rps, latency
 
 

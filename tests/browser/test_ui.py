@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from bench.common import NO_RATE_LIMITS
 from suite.processes import ROOT, Suite
@@ -36,7 +37,25 @@ def ui_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     suite.stop()
 
 
-def test_chat_in_a_real_browser(ui_suite: Suite) -> None:
+def scanned_pdf(path: Path, pages: int = 3) -> Path:
+    """A PDF of page pictures with text and no text layer, as a scanner makes it."""
+    pictures = []
+    for page in range(1, pages + 1):
+        picture = Image.new("L", (1240, 1754), 255)
+        draw = ImageDraw.Draw(picture)
+        for line in range(8):
+            draw.text(
+                (90, 120 + line * 70),
+                f"Page {page}, line {line + 1}: invoice total 42 EUR.",
+                fill=0,
+                font=ImageFont.load_default(size=32),
+            )
+        pictures.append(picture)
+    pictures[0].save(path, format="PDF", save_all=True, append_images=pictures[1:], resolution=150)
+    return path
+
+
+def test_chat_in_a_real_browser(ui_suite: Suite, tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not installed at {CHROMIUM} (scripts/install-browser.sh installs it)")
     node = shutil.which("node")
@@ -45,7 +64,13 @@ def test_chat_in_a_real_browser(ui_suite: Suite) -> None:
     result = subprocess.run(
         [node, "--test", "--test-concurrency=1", "e2e/chat.e2e.mjs"],
         cwd=FRONTEND,
-        env={**os.environ, "BASE_URL": ui_suite.base_url, "SCREENSHOT_DIR": str(SHOTS), "CHROMIUM_PATH": CHROMIUM},
+        env={
+            **os.environ,
+            "BASE_URL": ui_suite.base_url,
+            "SCREENSHOT_DIR": str(SHOTS),
+            "CHROMIUM_PATH": CHROMIUM,
+            "SCAN_PDF": str(scanned_pdf(tmp_path / "scan.pdf")),
+        },
         capture_output=True,
         text=True,
         timeout=600,

@@ -78,7 +78,7 @@ async def test_profile_learns_and_clear_forgets(context_channel: aio.Channel) ->
     ],
     ids=["no-session", "blank-message", "negative-budget", "no-turn-id", "empty-turn", "clear-no-session", "profile-no-session"],
 )
-async def test_invalid_arguments(context_channel: aio.Channel, call) -> None:  # type: ignore[no-untyped-def]
+async def test_invalid_arguments(context_channel: aio.Channel, call) -> None:
     stub = pb.context_grpc.ContextServiceStub(context_channel)
     with pytest.raises(aio.AioRpcError) as err:
         await call(stub)

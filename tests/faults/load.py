@@ -42,7 +42,7 @@ class Load:
     def request(self, client: httpx.Client, method: str, path: str, **kwargs: object) -> httpx.Response | None:
         started = time.monotonic()
         try:
-            response = client.request(method, f"{self.base_url}{path}", **kwargs)  # type: ignore[arg-type]
+            response = client.request(method, f"{self.base_url}{path}", **kwargs)
             outcome: int | str = response.status_code
         except httpx.TransportError as exc:
             response, outcome = None, type(exc).__name__

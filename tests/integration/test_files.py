@@ -36,7 +36,7 @@ def scanned_pdf(pages: list[str]) -> bytes:
 @pytest.fixture(scope="module")
 def model() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
-        yield server  # type: ignore[misc]
+        yield server
 
 
 @pytest.fixture(scope="module")

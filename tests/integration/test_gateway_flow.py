@@ -115,8 +115,8 @@ def test_concurrent_submits_are_batched_and_each_becomes_its_own_job(suite: Suit
 
     def batches_sent() -> tuple[float, float]:
         text = httpx.get(f"{suite.base_url}/metrics").text
-        count = float(re.search(r"^chat_create_batch_size_count (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
-        total = float(re.search(r"^chat_create_batch_size_sum (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
+        count = float(re.search(r"^chat_create_batch_size_count (\S+)$", text, re.M).group(1))
+        total = float(re.search(r"^chat_create_batch_size_sum (\S+)$", text, re.M).group(1))
         return count, total
 
     calls_before, jobs_before = batches_sent()

@@ -125,7 +125,7 @@ def test_keys_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> 
         return real(a, b)
 
     monkeypatch.setattr(security.hmac, "compare_digest", spy)
-    middleware = security.ApiKeyMiddleware(app=None, keys=["first-key", "second-key", "third-key"])  # type: ignore[arg-type]
+    middleware = security.ApiKeyMiddleware(app=None, keys=["first-key", "second-key", "third-key"])
     from starlette.datastructures import Headers
 
     assert middleware._valid(Headers({"x-api-key": "first-key"}))

@@ -104,7 +104,7 @@ def test_session_cookie_attributes(suite: Suite) -> None:
     ],
     ids=["forged-signature", "swapped-id", "unsigned", "altered", "empty"],
 )
-def test_tampered_cookie_gets_a_new_session_not_access(suite: Suite, tamper) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_cookie_gets_a_new_session_not_access(suite: Suite, tamper) -> None:
     name, value = _issue_cookie(suite)
     with httpx.Client(base_url=suite.base_url, timeout=30, cookies={name: value}) as a:
         job_id = a.post("/messages", json={"text": "cookie owner note"}).json()["job_id"]

@@ -86,7 +86,7 @@ def captured() -> Iterator[io.StringIO]:
     saved = root.handlers[:], root.level
     buffer = io.StringIO()
     logs.setup_logging("test", "DEBUG", "json")
-    root.handlers[0].stream = buffer  # type: ignore[attr-defined]
+    root.handlers[0].stream = buffer
     yield buffer
     root.handlers[:], _ = saved[0], root.setLevel(saved[1])
 

@@ -42,7 +42,7 @@ def test_live_schema_is_the_tested_schema(suite: Suite) -> None:
 
 @schema.parametrize()
 @hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(hypothesis.HealthCheck))
-def test_api_conforms_and_never_5xx(case, suite: Suite) -> None:  # type: ignore[no-untyped-def]
+def test_api_conforms_and_never_5xx(case, suite: Suite) -> None:
     # An upload's type is decided from its bytes (magic numbers), which no schema can express:
     # schema-valid random bytes are rightly refused with 415, so "valid data is accepted" is not
     # checked for POST /files. Every other check (no 5xx, status codes, schemas, headers) is.

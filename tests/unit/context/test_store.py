@@ -16,7 +16,7 @@ def exchange(turn_id: str, user: str, assistant: str) -> list[Turn]:
 
 
 @pytest.fixture
-async def redis(redis_url: str):  # type: ignore[no-untyped-def]
+async def redis(redis_url: str):
     client = connect(redis_url)
     yield client
     await client.aclose()
@@ -26,11 +26,11 @@ def new_session() -> str:
     return "store-test-" + uuid.uuid4().hex
 
 
-def turn_ids(index) -> list[str]:  # type: ignore[no-untyped-def]
+def turn_ids(index) -> list[str]:
     return [t.turn_id for t in index.turns]
 
 
-async def test_turns_this_process_appends_extend_its_cached_index_without_a_read(redis, tokenizer) -> None:  # type: ignore[no-untyped-def]
+async def test_turns_this_process_appends_extend_its_cached_index_without_a_read(redis, tokenizer) -> None:
     sid = new_session()
     store = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
     await store.append(sid, "t1", exchange("t1", "My name is Ada.", "Hello Ada."))
@@ -40,7 +40,7 @@ async def test_turns_this_process_appends_extend_its_cached_index_without_a_read
     assert await store.index(sid) is index
 
 
-async def test_another_replicas_appends_and_clears_are_seen(redis, tokenizer) -> None:  # type: ignore[no-untyped-def]
+async def test_another_replicas_appends_and_clears_are_seen(redis, tokenizer) -> None:
     sid = new_session()
     mine = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
     other = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
@@ -55,7 +55,7 @@ async def test_another_replicas_appends_and_clears_are_seen(redis, tokenizer) ->
     assert turn_ids(await mine.index(sid)) == ["t4:u", "t4:a"], "a clear elsewhere rebuilds the cache"
 
 
-async def test_a_repeated_append_changes_nothing(redis, tokenizer) -> None:  # type: ignore[no-untyped-def]
+async def test_a_repeated_append_changes_nothing(redis, tokenizer) -> None:
     sid = new_session()
     store = TurnStore(redis, ContextEngine(tokenizer), cache_size=8)
     assert (await store.append(sid, "t1", exchange("t1", "a", "b")))[0] is True

@@ -57,14 +57,14 @@ async def submit(batcher: JobBatcher, text: str, request_id: str = "") -> pb.job
 
 async def test_a_lone_submit_is_sent_at_once_alone() -> None:
     jobs = FakeJobs()
-    reply = await JobBatcher(jobs).create(message("one"))  # type: ignore[arg-type]
+    reply = await JobBatcher(jobs).create(message("one"))
     assert reply.job.id == "job-one"
     assert [len(b) for b in jobs.batches] == [1]
 
 
 async def test_submits_that_arrive_during_a_call_share_the_next_one() -> None:
     jobs = FakeJobs()
-    batcher = JobBatcher(jobs)  # type: ignore[arg-type]
+    batcher = JobBatcher(jobs)
     replies = await asyncio.gather(*(submit(batcher, str(n)) for n in range(20)))
     assert [r.job.id for r in replies] == [f"job-{n}" for n in range(20)], "each request gets its own job"
     assert len(jobs.batches) < 20 and sum(len(b) for b in jobs.batches) == 20
@@ -73,7 +73,7 @@ async def test_submits_that_arrive_during_a_call_share_the_next_one() -> None:
 
 
 async def test_an_items_error_reaches_only_its_own_request() -> None:
-    batcher = JobBatcher(FakeJobs())  # type: ignore[arg-type]
+    batcher = JobBatcher(FakeJobs())
     results = await asyncio.gather(submit(batcher, "a"), submit(batcher, "bad"), submit(batcher, "b"), return_exceptions=True)
     assert results[0].job.id == "job-a" and results[2].job.id == "job-b"
     assert isinstance(results[1], aio.AioRpcError) and results[1].code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -82,7 +82,7 @@ async def test_an_items_error_reaches_only_its_own_request() -> None:
 
 async def test_a_failed_call_fails_its_requests_and_the_next_submit_is_sent_again() -> None:
     jobs = FakeJobs(fail_with=grpc.StatusCode.UNAVAILABLE)
-    batcher = JobBatcher(jobs)  # type: ignore[arg-type]
+    batcher = JobBatcher(jobs)
     results = await asyncio.gather(*(submit(batcher, str(n)) for n in range(5)), return_exceptions=True)
     assert all(isinstance(r, aio.AioRpcError) and r.code() == grpc.StatusCode.UNAVAILABLE for r in results)
     jobs.fail_with = None
@@ -91,7 +91,7 @@ async def test_a_failed_call_fails_its_requests_and_the_next_submit_is_sent_agai
 
 async def test_a_job_service_without_create_jobs_gets_create_job_calls() -> None:
     jobs = FakeJobs(fail_with=grpc.StatusCode.UNIMPLEMENTED)
-    batcher = JobBatcher(jobs)  # type: ignore[arg-type]
+    batcher = JobBatcher(jobs)
     replies = await asyncio.gather(*(submit(batcher, str(n)) for n in range(3)))
     assert [r.job.id for r in replies] == ["single-0", "single-1", "single-2"]
     assert (await submit(batcher, "next")).job.id == "single-next"
@@ -99,7 +99,7 @@ async def test_a_job_service_without_create_jobs_gets_create_job_calls() -> None
 
 
 async def test_a_request_that_goes_away_does_not_disturb_the_others() -> None:
-    batcher = JobBatcher(FakeJobs())  # type: ignore[arg-type]
+    batcher = JobBatcher(FakeJobs())
     first = asyncio.create_task(submit(batcher, "first"))
     leaving = asyncio.create_task(submit(batcher, "leaving"))
     staying = asyncio.create_task(submit(batcher, "staying"))
@@ -115,7 +115,7 @@ async def test_each_item_carries_the_trace_of_its_own_request() -> None:
     from opentelemetry import context, trace
 
     jobs = FakeJobs()
-    batcher = JobBatcher(jobs)  # type: ignore[arg-type]
+    batcher = JobBatcher(jobs)
 
     async def traced_submit(n: int) -> None:
         span = trace.NonRecordingSpan(
@@ -143,7 +143,7 @@ async def test_a_hung_job_service_costs_each_submit_at_most_its_timeout() -> Non
             await asyncio.sleep(30)
             raise AssertionError("unreachable")
 
-    batcher = JobBatcher(Hung(), timeout_s=0.3)  # type: ignore[arg-type]
+    batcher = JobBatcher(Hung(), timeout_s=0.3)
     started = asyncio.get_running_loop().time()
     outcomes = await asyncio.gather(*(submit(batcher, str(n)) for n in range(5)), return_exceptions=True)
     assert asyncio.get_running_loop().time() - started < 1.0

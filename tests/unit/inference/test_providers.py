@@ -25,7 +25,7 @@ PROMPT = Prompt(
 
 
 async def run(provider: object, prompt: Prompt = PROMPT) -> tuple[str, Finished]:
-    chunks = [c async for c in provider.stream(prompt)]  # type: ignore[attr-defined]
+    chunks = [c async for c in provider.stream(prompt)]
     assert isinstance(chunks[-1], Finished)
     assert all(isinstance(c, Delta) for c in chunks[:-1])
     return "".join(c.text for c in chunks[:-1]), chunks[-1]

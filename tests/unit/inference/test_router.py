@@ -38,7 +38,7 @@ class Scripted:
 
 def chain(*providers: object, retries: int = 2, timeout: float = 1.0) -> ProviderChain:
     policy = ChainPolicy(default=ProviderPolicy(timeout_s=timeout, max_retries=retries), backoff_base_s=0.01, backoff_max_s=0.05)
-    return ProviderChain(list(providers), policy)  # type: ignore[arg-type]
+    return ProviderChain(list(providers), policy)
 
 
 async def run(c: ProviderChain, timeout: float = 5.0) -> list[object]:
@@ -83,7 +83,7 @@ async def test_retries_stop_at_the_limit() -> None:
     error = ProviderError("busy", retryable=True, status=503)
     a = Scripted("a", error, error, error, error)
     events = await run(chain(a, Scripted("b"), retries=2))
-    assert a.calls == 3 and events[-1].provider == "b"  # type: ignore[attr-defined]
+    assert a.calls == 3 and events[-1].provider == "b"
 
 
 class Stalling(Scripted):

@@ -17,10 +17,10 @@ from chat_common.redis_server import RedisServer
 from job_service.store import JobStore
 
 
-def paused(server: RedisServer):  # type: ignore[no-untyped-def]
+def paused(server: RedisServer):
     assert server.process is not None
     os.kill(server.process.pid, signal.SIGSTOP)
-    return lambda: os.kill(server.process.pid, signal.SIGCONT)  # type: ignore[union-attr]
+    return lambda: os.kill(server.process.pid, signal.SIGCONT)
 
 
 async def test_a_command_to_a_hung_redis_gives_up_after_the_socket_timeout(fresh_redis: RedisServer) -> None:

@@ -295,7 +295,7 @@ def test_reading_never_blocks_the_event_loop_and_the_pool_is_bounded(tmp_path: P
     readers = FileReaders(1, 60, 60, 3072)
     seen: dict[str, list[str]] = {"a": [], "b": []}
 
-    def reporter(name: str):  # type: ignore[no-untyped-def]
+    def reporter(name: str):
         async def progress(done: int, total: int, text: str) -> None:
             seen[name].append(text)
 

@@ -36,7 +36,7 @@ class FakeContext:
     calls: int = 0
     appended: list[str] = field(default_factory=list)
 
-    async def BuildContext(self, request, **kwargs):  # type: ignore[no-untyped-def]
+    async def BuildContext(self, request, **kwargs):
         self.calls += 1
         if self.calls <= self.fail_times:
             raise Unavailable()
@@ -46,7 +46,7 @@ class FakeContext:
             stats=pb.common.ContextStats(turns_total=0, context_tokens=42),
         )
 
-    async def AppendTurn(self, request, **kwargs):  # type: ignore[no-untyped-def]
+    async def AppendTurn(self, request, **kwargs):
         self.appended.append(request.turn_id)
         return pb.context.AppendTurnResponse(appended=True)
 
@@ -62,7 +62,7 @@ class FakeInference:
     silence_s: float = 0.0
     calls: int = 0
 
-    def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:  # type: ignore[no-untyped-def]
+    def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:
         self.calls += 1
         call = self.calls
 
@@ -84,7 +84,7 @@ def reply(*parts: str, provider: str = "local") -> list[pb.inference.GenerateRes
 
 
 @pytest.fixture
-async def parts(redis_url: str):  # type: ignore[no-untyped-def]
+async def parts(redis_url: str):
     redis = connect(redis_url)
     store = JobStore(redis)
     queue = JobQueue(redis, consumer="test-worker")
@@ -93,9 +93,9 @@ async def parts(redis_url: str):  # type: ignore[no-untyped-def]
     await redis.aclose()
 
 
-def make_worker(store: JobStore, queue: JobQueue, context: FakeContext, inference: FakeInference, **overrides) -> Worker:  # type: ignore[no-untyped-def]
+def make_worker(store: JobStore, queue: JobQueue, context: FakeContext, inference: FakeInference, **overrides) -> Worker:
     settings = JobSettings(**{"job_workers": 0, "job_max_attempts": 3, "job_deadline_s": 5, **overrides})
-    return Worker(settings, store, queue, context, inference)  # type: ignore[arg-type]
+    return Worker(settings, store, queue, context, inference)
 
 
 async def create(store: JobStore, text: str = "hello") -> pb.jobs.Job:
@@ -111,7 +111,7 @@ async def until_status(store: JobStore, job_id: str, status: int, timeout_s: flo
         await asyncio.sleep(0.05)
 
 
-async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:
     redis, store, queue = parts
     context = FakeContext()
     worker = make_worker(store, queue, context, FakeInference(reply("Hel", "lo")))
@@ -123,7 +123,7 @@ async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:  # type: 
     assert await redis.xlen(keys.QUEUE) == 0, "acknowledged and removed from the stream"
 
 
-async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply(parts) -> None:
     redis, store, queue = parts
     context = FakeContext()
     worker = make_worker(store, queue, context, FakeInference(reply("once")))
@@ -138,7 +138,7 @@ async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply
     assert (await store.load(job.id)).result.reply == "once"
 
 
-async def test_an_unavailable_context_service_is_retried_within_the_attempt(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unavailable_context_service_is_retried_within_the_attempt(parts) -> None:
     redis, store, queue = parts
     context = FakeContext(fail_times=2)
     worker = make_worker(store, queue, context, FakeInference(reply("ok")))
@@ -148,7 +148,7 @@ async def test_an_unavailable_context_service_is_retried_within_the_attempt(part
     assert final.status == DONE and final.attempts == 1 and context.calls == 3
 
 
-async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) -> None:
     redis, store, queue = parts
     worker = make_worker(store, queue, FakeContext(), FakeInference(reply("ok"), fail_times=1))
     job = await create(store)
@@ -160,7 +160,7 @@ async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) ->
     assert final.status == DONE and final.attempts == 2
 
 
-async def test_a_silent_inference_stream_is_given_up_and_retried(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_silent_inference_stream_is_given_up_and_retried(parts) -> None:
     redis, store, queue = parts
     inference = FakeInference(reply("ok"), silent_times=1, silence_s=5.0)
     worker = make_worker(store, queue, FakeContext(), inference, inference_first_event_timeout_s=0.3)
@@ -174,7 +174,7 @@ async def test_a_silent_inference_stream_is_given_up_and_retried(parts) -> None:
     assert final.status == DONE and final.attempts == 2 and final.result.reply == "ok"
 
 
-async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(parts) -> None:
     redis, store, queue = parts
     worker = make_worker(store, queue, FakeContext(fail_times=100), FakeInference(reply("never")), job_deadline_s=0.5)
     job = await create(store)
@@ -190,7 +190,7 @@ async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(pa
     assert (await store.load(job.id)).status == ERROR
 
 
-async def test_max_attempts_already_used_goes_to_the_dead_letter_stream(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_max_attempts_already_used_goes_to_the_dead_letter_stream(parts) -> None:
     redis, store, queue = parts
     worker = make_worker(store, queue, FakeContext(), FakeInference(reply("x")))
     job = await create(store)
@@ -202,7 +202,7 @@ async def test_max_attempts_already_used_goes_to_the_dead_letter_stream(parts) -
     assert [fields["job_id"] for _id, fields in dead] == [job.id]
 
 
-async def test_a_restart_mid_stream_discards_the_partial_text(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_restart_mid_stream_discards_the_partial_text(parts) -> None:
     redis, store, queue = parts
     script = [
         pb.inference.GenerateResponse(delta="partial from gem"),
@@ -218,7 +218,7 @@ async def test_a_restart_mid_stream_discards_the_partial_text(parts) -> None:  #
     assert "restarted" in kinds and kinds.index("restarted") < len(kinds) - 1
 
 
-async def test_a_second_attempt_after_partial_output_announces_a_restart(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_second_attempt_after_partial_output_announces_a_restart(parts) -> None:
     redis, store, queue = parts
     job = await create(store)
     # A first attempt streamed some text and then its worker died.
@@ -233,7 +233,7 @@ async def test_a_second_attempt_after_partial_output_announces_a_restart(parts) 
     assert (await store.load(job.id)).result.reply == "whole reply"
 
 
-async def test_a_reply_that_never_finishes_ends_in_error(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_reply_that_never_finishes_ends_in_error(parts) -> None:
     redis, store, queue = parts
     worker = make_worker(store, queue, FakeContext(), FakeInference([pb.inference.GenerateResponse(delta="no done")]))
     job = await create(store)
@@ -242,7 +242,7 @@ async def test_a_reply_that_never_finishes_ends_in_error(parts) -> None:  # type
     assert final.status == ERROR and "before it was complete" in final.error
 
 
-async def test_the_reaper_ends_jobs_without_progress(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_the_reaper_ends_jobs_without_progress(parts) -> None:
     redis, store, queue = parts
     job = await create(store)
     await redis.zadd(keys.ACTIVE, {job.id: 1})  # last progress long ago
@@ -257,7 +257,7 @@ async def test_the_reaper_ends_jobs_without_progress(parts) -> None:  # type: ig
     assert final.status == ERROR and "no progress" in final.error
 
 
-async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None:
     redis, store, queue = parts
     job = await create(store)
     dead = JobQueue(redis, consumer="dead-worker")
@@ -296,7 +296,7 @@ class SlowInference:
 
     seconds: float
 
-    def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:  # type: ignore[no-untyped-def]
+    def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:
         async def stream() -> AsyncIterator[pb.inference.GenerateResponse]:
             for word in ("slow", " but", " sure"):
                 await asyncio.sleep(self.seconds / 3)
@@ -306,14 +306,14 @@ class SlowInference:
         return stream()
 
 
-async def test_a_long_job_is_heart_beaten_so_no_other_worker_takes_it(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_long_job_is_heart_beaten_so_no_other_worker_takes_it(parts) -> None:
     redis, store, queue = parts
     job = await create(store)
     worker = make_worker(
         store,
         queue,
         FakeContext(),
-        SlowInference(seconds=1.5),  # type: ignore[arg-type]
+        SlowInference(seconds=1.5),
         job_workers=1,
         job_visibility_timeout_s=0.3,
     )
@@ -346,20 +346,20 @@ class StallingContext(FakeContext):
     timeouts: list[float] = field(default_factory=list)
     append_calls: int = 0
 
-    async def BuildContext(self, request, **kwargs):  # type: ignore[no-untyped-def]
+    async def BuildContext(self, request, **kwargs):
         self.timeouts.append(kwargs["timeout"])
         if len(self.timeouts) <= self.stalls:
             raise TimedOut()
         return await super().BuildContext(request, **kwargs)
 
-    async def AppendTurn(self, request, **kwargs):  # type: ignore[no-untyped-def]
+    async def AppendTurn(self, request, **kwargs):
         self.append_calls += 1
         if self.append_calls <= self.stalls:
             raise TimedOut()
         return await super().AppendTurn(request, **kwargs)
 
 
-async def test_a_stalled_idempotent_step_is_retried_within_the_deadline_and_the_job_ends_done(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_stalled_idempotent_step_is_retried_within_the_deadline_and_the_job_ends_done(parts) -> None:
     redis, store, queue = parts
     context = StallingContext(stalls=2)
     worker = make_worker(
@@ -373,7 +373,7 @@ async def test_a_stalled_idempotent_step_is_retried_within_the_deadline_and_the_
     assert context.appended == [job.id] and context.append_calls == 3
 
 
-async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(parts) -> None:
     redis, store, queue = parts
     context = StallingContext(stalls=10_000)
     worker = make_worker(
@@ -397,7 +397,7 @@ async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(p
     assert len(context.timeouts) >= 3
 
 
-async def test_a_reply_without_usage_counts_its_prompt_with_the_context_services_count(parts) -> None:  # type: ignore[no-untyped-def]
+async def test_a_reply_without_usage_counts_its_prompt_with_the_context_services_count(parts) -> None:
     redis, store, queue = parts
     worker = make_worker(store, queue, FakeContext(), FakeInference(reply("one", "two")))
     job = await create(store)

@@ -29,7 +29,7 @@ class CrashingSuite:
 def test_exits_are_restarted_with_growing_backoff_then_reported_as_a_crash_loop(caplog: pytest.LogCaptureFixture) -> None:
     suite = CrashingSuite()
     suite.start_process("job_service")
-    supervisor = Supervisor(suite, backoff_base_s=1.0, backoff_max_s=30.0, loop_exits=5, loop_window_s=60.0)  # type: ignore[arg-type]
+    supervisor = Supervisor(suite, backoff_base_s=1.0, backoff_max_s=30.0, loop_exits=5, loop_window_s=60.0)
     now, delays = 1000.0, []
     caplog.set_level(logging.INFO, "suite.supervisor")
     for _ in range(5):
@@ -50,7 +50,7 @@ def test_exits_are_restarted_with_growing_backoff_then_reported_as_a_crash_loop(
 def test_a_part_that_stays_up_long_enough_starts_over_with_a_short_backoff() -> None:
     suite = CrashingSuite()
     suite.start_process("context_service")
-    supervisor = Supervisor(suite, backoff_base_s=1.0, loop_window_s=60.0)  # type: ignore[arg-type]
+    supervisor = Supervisor(suite, backoff_base_s=1.0, loop_window_s=60.0)
     supervisor.check(0.0)
     supervisor.check(1.0)
     supervisor.check(500.0)  # the second exit comes long after the first
