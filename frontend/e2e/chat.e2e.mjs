@@ -79,6 +79,20 @@ test('2. upload a text file and see its analysis', async () => {
   await shot('2-file-analysis');
 });
 
+test('2b. upload a scanned PDF and watch it being read', async () => {
+  const scan = process.env.SCAN_PDF;
+  assert.ok(scan, 'SCAN_PDF must name a scanned PDF (tests/browser/test_ui.py makes one)');
+  await page.getByTestId('file-input').setInputFiles(scan);
+  // OCR takes seconds a page: the card shows where the reader is, with a bar.
+  const reading = page.getByTestId('file-reading').last();
+  await reading.waitFor({ timeout: 30_000 });
+  assert.match(await reading.innerText(), /reading page \d of \d/);
+  assert.equal(await reading.getByRole('progressbar').getAttribute('aria-valuemax'), '3');
+  await shot('2b-reading-progress');
+  await waitForDone(lastReply());
+  assert.equal(await page.getByTestId('file-reading').count(), 0, 'the progress goes once the reply is there');
+});
+
 test('3. upload a disallowed file and see the error', async () => {
   await page.getByTestId('file-input').setInputFiles({
     name: 'installer.exe',

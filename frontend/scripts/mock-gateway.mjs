@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // A dependency-free stand-in for the Python gateway, for trying the UI
 // without the backend: `npm run build && npm run mock` then open
 // http://127.0.0.1:5174. It serves dist/ and fakes the REST + SSE API.
@@ -7,6 +8,8 @@
 // "drop" → the first event stream is cut mid-reply (tests Last-Event-ID resume).
 // Uploaded files are "read" first: `progress` events (pages, OCR, sheets,
 // slides) come between the "processing" status and the first delta.
+// Its answers are typed (JSDoc) by the API types generated from the gateway's OpenAPI
+// schema (src/types.ts); `npm run typecheck` checks this file (tsconfig.scripts.json).
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
@@ -34,45 +37,94 @@ const FILE_LIMITS = {
 };
 const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'webp', 'gif']);
 
-/** @type {Map<string, any>} */
+/**
+ * @typedef {import('../src/types').Job} Job
+ * @typedef {import('../src/types').JobStatus} JobStatus
+ * @typedef {import('../src/types').FileInfo} FileInfo
+ * @typedef {import('../src/types').JobResult} JobResult
+ * @typedef {import('../src/types').ProfileFact} ProfileFact
+ * @typedef {import('../src/types').ErrorCode} ErrorCode
+ * @typedef {import('../src/types').StatusEventData} StatusEventData
+ * @typedef {import('../src/types').DeltaEventData} DeltaEventData
+ * @typedef {import('../src/types').RestartEventData} RestartEventData
+ * @typedef {import('../src/types').ProgressEventData} ProgressEventData
+ * @typedef {{ seq: number } & ({ type: 'status', data: StatusEventData } | { type: 'delta', data: DeltaEventData }
+ *   | { type: 'restart', data: RestartEventData } | { type: 'progress', data: ProgressEventData })} JobEvent
+ * @typedef {import('node:http').IncomingMessage} Request
+ * @typedef {import('node:http').ServerResponse} Response
+ */
+
+/** @type {Map<string, Job>} */
 const jobs = new Map();
-/** @type {Map<string, {seq:number, type:string, data:any}[]>} */
+/** @type {Map<string, JobEvent[]>} */
 const logs = new Map();
-/** @type {Map<string, Set<(e:any)=>void>>} */
+/** @type {Map<string, Set<(e: JobEvent) => void>>} */
 const watchers = new Map();
+/** Jobs whose first event stream was cut ("drop"). */
+const dropped = new Set();
+/** @type {string[]} */
 let order = [];
 let counter = 0;
+/** @type {ProfileFact[]} */
 const facts = [];
 
 const now = () => new Date().toISOString();
+/** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * @param {Response} res
+ * @param {number} status
+ * @param {unknown} body
+ */
 function send(res, status, body) {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
   res.end(JSON.stringify(body));
 }
 
-function fail(res, status, error) {
-  send(res, status, { success: false, error });
+/**
+ * @param {Response} res
+ * @param {number} status
+ * @param {ErrorCode} code
+ * @param {string} error
+ */
+function fail(res, status, code, error) {
+  /** @type {import('../src/types').ErrorOut} */
+  const body = { success: false, error, code };
+  send(res, status, body);
 }
 
-function emit(jobId, type, data) {
-  const log = logs.get(jobId);
-  const event = { seq: log.length + 1, type, data };
-  log.push(event);
-  for (const w of watchers.get(jobId) ?? []) w(event);
+/**
+ * @param {string} jobId
+ * @param {Omit<JobEvent, 'seq'>} event
+ */
+function emit(jobId, event) {
+  const log = logs.get(jobId) ?? [];
+  const full = /** @type {JobEvent} */ ({ seq: log.length + 1, ...event });
+  log.push(full);
+  for (const w of watchers.get(jobId) ?? []) w(full);
 }
 
+/**
+ * @param {Job} job
+ * @param {JobStatus} status
+ * @param {string | null} error
+ */
 function setStatus(job, status, error = null) {
   job.status = status;
   job.updated_at = now();
   if (error) job.error = error;
   const terminal = status === 'done' || status === 'error';
-  emit(job.id, 'status', { status, job: terminal ? job : null, error });
+  emit(job.id, { type: 'status', data: { status, job: terminal ? job : null, error } });
 }
 
+/**
+ * @param {string} text
+ * @param {Job['kind']} kind
+ * @param {FileInfo | null} file
+ */
 function reply(text, kind, file) {
-  if (kind === 'file') {
+  if (kind === 'file' && file) {
     return `### Analysis of \`${file.name}\`\n\nThis is a **${file.media_type}** file of ${file.size_bytes} bytes.\n\n- It looks well formed.\n- Nothing suspicious was found.\n\nAsk me anything about it.`;
   }
   return [
@@ -92,9 +144,14 @@ function reply(text, kind, file) {
   ].join('\n');
 }
 
-/** The `progress` events a file job sends while its file is read ([] for plain text). */
+/**
+ * The `progress` events a file job sends while its file is read ([] for plain text).
+ * @param {FileInfo} file
+ * @returns {ProgressEventData[]}
+ */
 function readingSteps(file) {
-  const ext = file.name.includes('.') ? file.name.split('.').pop().toLowerCase() : '';
+  const ext = extensionOf(file.name);
+  /** @type {(noun: string, total: number) => ProgressEventData[]} */
   const counted = (noun, total) =>
     Array.from({ length: total }, (_, i) => ({ text: `reading ${noun} ${i + 1} of ${total}`, done: i + 1, total }));
   if (ext === 'pdf') return counted('page', 4);
@@ -105,13 +162,21 @@ function readingSteps(file) {
   return [];
 }
 
+/** @param {string} name */
+function extensionOf(name) {
+  return name.includes('.') ? (name.split('.').pop() ?? '').toLowerCase() : '';
+}
+
+/** @param {Job} job */
 async function readFile(job) {
+  if (!job.file) return;
   for (const step of readingSteps(job.file)) {
-    emit(job.id, 'progress', { ...step, at_ms: Date.now() });
+    emit(job.id, { type: 'progress', data: { ...step, at_ms: Date.now() } });
     await sleep(step.total ? 700 : 1500);
   }
 }
 
+/** @param {Job} job */
 async function run(job) {
   const text = job.text.toLowerCase();
   const delay = text.includes('slow') ? 250 : 35;
@@ -123,7 +188,7 @@ async function run(job) {
   let provider = text.includes('fallback') ? 'local' : 'gemini';
   for (let i = 0; i < tokens.length; i++) {
     if (text.includes('restart') && i === 8 && provider === 'gemini') {
-      emit(job.id, 'restart', { failed_provider: 'gemini', reason: 'upstream timeout' });
+      emit(job.id, { type: 'restart', data: { failed_provider: 'gemini', reason: 'upstream timeout' } });
       provider = 'deepai';
       i = -1;
       await sleep(300);
@@ -133,7 +198,7 @@ async function run(job) {
       setStatus(job, 'error', 'All providers failed: gemini timed out, deepai returned 503.');
       return;
     }
-    emit(job.id, 'delta', { text: tokens[i] });
+    emit(job.id, { type: 'delta', data: { text: tokens[i] } });
     await sleep(delay);
   }
   const m = /my name is (\w+)/i.exec(job.text);
@@ -144,9 +209,11 @@ async function run(job) {
     else facts.push(fact);
   }
   const previous = order.filter((id) => id !== job.id).slice(-3);
-  job.result = {
+  /** @type {JobResult} */
+  const result = {
     reply: full,
     provider,
+    model: provider === 'local' ? 'qwen2.5-coder-0.5b' : provider === 'deepai' ? 'deepai-text' : 'gemini-2.0-flash',
     fallback: text.includes('fallback'),
     usage: { prompt_tokens: 812, completion_tokens: tokens.length, total_tokens: 812 + tokens.length },
     latency_ms: 1830,
@@ -166,12 +233,19 @@ async function run(job) {
       })),
     },
   };
+  job.result = result;
   setStatus(job, 'done');
 }
 
+/**
+ * @param {Job['kind']} kind
+ * @param {string} text
+ * @param {FileInfo | null} file
+ */
 function createJob(kind, text, file) {
   counter += 1;
   const id = `mock-${Date.now().toString(36)}-${counter}`;
+  /** @type {Job} */
   const job = {
     id,
     kind,
@@ -187,15 +261,29 @@ function createJob(kind, text, file) {
   jobs.set(id, job);
   logs.set(id, []);
   order.push(id);
-  emit(id, 'status', { status: 'pending', job: null, error: null });
+  emit(id, { type: 'status', data: { status: 'pending', job: null, error: null } });
   void run(job);
   return job;
 }
 
+/** @param {Job} job */
+function accepted(job) {
+  /** @type {import('../src/types').JobAccepted} */
+  const answer = { success: true, job_id: job.id, status: job.status, job };
+  return answer;
+}
+
+/** @type {Map<string, import('../src/types').JobAccepted>} */
 const idem = new Map();
 
+/**
+ * @param {Request} req
+ * @param {number} limit
+ * @returns {Promise<Buffer>}
+ */
 function readBody(req, limit) {
   return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
     const chunks = [];
     let size = 0;
     req.on('data', (c) => {
@@ -212,6 +300,12 @@ function readBody(req, limit) {
   });
 }
 
+/**
+ * @param {Request} req
+ * @param {Response} res
+ * @param {string} jobId
+ * @param {number} after
+ */
 function sse(req, res, jobId, after) {
   process.stdout.write(`SSE ${jobId} after=${after}\n`);
   res.writeHead(200, {
@@ -220,13 +314,15 @@ function sse(req, res, jobId, after) {
     Connection: 'keep-alive',
   });
   const job = jobs.get(jobId);
+  if (!job) return;
   let written = 0;
+  /** @param {JobEvent} e */
   const write = (e) => {
     if (res.writableEnded) return;
     res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`);
     written += 1;
-    if (job.text.toLowerCase().includes('drop') && !job.dropped && written >= 10) {
-      job.dropped = true;
+    if (job.text.toLowerCase().includes('drop') && !dropped.has(job.id) && written >= 10) {
+      dropped.add(job.id);
       cleanup();
       res.end();
       return;
@@ -240,16 +336,21 @@ function sse(req, res, jobId, after) {
   watchers.set(jobId, set);
   const cleanup = () => set.delete(write);
   req.on('close', cleanup);
-  for (const e of logs.get(jobId)) if (e.seq > after) write(e);
+  for (const e of logs.get(jobId) ?? []) if (e.seq > after) write(e);
   if (!res.writableEnded) set.add(write);
 }
 
+/** @type {Record<string, string>} */
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
-function serveStatic(req, res, path) {
+/**
+ * @param {Response} res
+ * @param {string} path
+ */
+function serveStatic(res, path) {
   let file = normalize(join(DIST, path === '/' ? 'index.html' : path));
   if (!file.startsWith(DIST) || !existsSync(file) || statSync(file).isDirectory()) file = join(DIST, 'index.html');
-  if (!existsSync(file)) return fail(res, 404, 'Run `npm run build` first.');
+  if (!existsSync(file)) return fail(res, 404, 'not_found', 'Run `npm run build` first.');
   res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
   createReadStream(file).pipe(res);
 }
@@ -260,70 +361,86 @@ const server = createServer(async (req, res) => {
   const method = req.method ?? 'GET';
   try {
     if (path === '/config') {
-      return send(res, 200, {
+      /** @type {import('../src/types').ConfigOut} */
+      const config = {
         success: true,
         max_upload_bytes: MAX_UPLOAD,
         allowed_extensions: ALLOWED,
         max_message_chars: 8000,
+        local_model: '',
+        local_model_title: '',
         file_limits: FILE_LIMITS,
-      });
+      };
+      return send(res, 200, config);
     }
-    if (path === '/chat/history') return send(res, 200, { success: true, items: order.map((id) => jobs.get(id)) });
+    if (path === '/chat/history') {
+      /** @type {import('../src/types').HistoryOut} */
+      const history = { success: true, items: order.flatMap((id) => jobs.get(id) ?? []) };
+      return send(res, 200, history);
+    }
     if (path === '/chat/profile') {
-      return send(res, 200, {
+      /** @type {import('../src/types').ProfileOut} */
+      const profile = {
         success: true,
-        profile: { facts, summary: order.length > 2 ? 'The user is trying out the chat UI.' : null },
-      });
+        profile: { facts, summary: order.length > 2 ? 'The user is trying out the chat UI.' : '' },
+      };
+      return send(res, 200, profile);
     }
     if (path === '/chat/clear' && method === 'DELETE') {
-      const cleared = order.length;
+      /** @type {import('../src/types').ClearedOut} */
+      const cleared = { success: true, cleared: order.length };
       order = [];
       facts.length = 0;
-      return send(res, 200, { success: true, cleared });
+      return send(res, 200, cleared);
     }
     if (path === '/messages' && method === 'POST') {
       const key = req.headers['idempotency-key'];
-      if (key && idem.has(key)) return send(res, 202, idem.get(key));
+      const replay = typeof key === 'string' ? idem.get(key) : undefined;
+      if (replay) return send(res, 202, replay);
       const body = JSON.parse((await readBody(req, 1e6)).toString() || '{}');
       const text = String(body.text ?? '').trim();
-      if (!text) return fail(res, 422, 'Message text must not be empty.');
-      if (text.length > 8000) return fail(res, 422, 'Message is longer than 8000 characters.');
-      const job = createJob('message', text, null);
-      const answer = { success: true, job_id: job.id, status: job.status, job };
-      if (key) idem.set(key, answer);
+      if (!text) return fail(res, 422, 'message_empty', 'Message text must not be empty.');
+      if (text.length > 8000) return fail(res, 422, 'message_too_long', 'Message is longer than 8000 characters.');
+      const answer = accepted(createJob('message', text, null));
+      if (typeof key === 'string') idem.set(key, answer);
       return send(res, 202, answer);
     }
     if (path === '/files' && method === 'POST') {
       const length = Number(req.headers['content-length'] ?? 0);
-      if (length > MAX_UPLOAD + 4096) return fail(res, 413, `File too large: the limit is ${MAX_UPLOAD} bytes.`);
+      if (length > MAX_UPLOAD + 4096) {
+        return fail(res, 413, 'file_too_large', `File too large: the limit is ${MAX_UPLOAD} bytes.`);
+      }
       const raw = await readBody(req, MAX_UPLOAD + 4096);
       const head = raw.subarray(0, 1024).toString('latin1');
       const name = /filename="([^"]*)"/.exec(head)?.[1] ?? 'upload';
       const type = /Content-Type: ([^\r\n]+)/i.exec(head)?.[1] ?? 'application/octet-stream';
-      const ext = name.includes('.') ? name.split('.').pop().toLowerCase() : '';
+      const ext = extensionOf(name);
       if (!ALLOWED.includes(ext)) {
-        return fail(res, 415, `Unsupported file type ".${ext}". Allowed: ${ALLOWED.join(', ')}.`);
+        return fail(res, 415, 'unsupported_type', `Unsupported file type ".${ext}". Allowed: ${ALLOWED.join(', ')}.`);
       }
       const job = createJob('file', '', { name, media_type: type, size_bytes: Math.max(0, raw.length - 300) });
-      return send(res, 202, { success: true, job_id: job.id, status: job.status, job });
+      return send(res, 202, accepted(job));
     }
     const ev = /^\/messages\/([^/]+)\/events$/.exec(path);
     if (ev) {
       const id = decodeURIComponent(ev[1]);
-      if (!jobs.has(id)) return fail(res, 404, 'Job not found.');
+      if (!jobs.has(id)) return fail(res, 404, 'job_not_found', 'Job not found.');
       const after = Number(req.headers['last-event-id'] ?? url.searchParams.get('after') ?? 0) || 0;
       return sse(req, res, id, after);
     }
     const one = /^\/messages\/([^/]+)$/.exec(path);
     if (one && method === 'GET') {
       const job = jobs.get(decodeURIComponent(one[1]));
-      return job ? send(res, 200, { success: true, job }) : fail(res, 404, 'Job not found.');
+      /** @type {import('../src/types').JobEnvelope | undefined} */
+      const envelope = job ? { success: true, job } : undefined;
+      return envelope ? send(res, 200, envelope) : fail(res, 404, 'job_not_found', 'Job not found.');
     }
-    if (method === 'GET') return serveStatic(req, res, path);
-    return fail(res, 404, 'Not found.');
+    if (method === 'GET') return serveStatic(res, path);
+    return fail(res, 404, 'not_found', 'Not found.');
   } catch (err) {
-    if (err && err.tooLarge) return fail(res, 413, 'File too large.');
-    return fail(res, 400, String(err && err.message ? err.message : err));
+    const e = /** @type {{ tooLarge?: boolean, message?: string } | null} */ (err);
+    if (e && e.tooLarge) return fail(res, 413, 'file_too_large', 'File too large.');
+    return fail(res, 400, 'invalid_request', String(e && e.message ? e.message : err));
   }
 });
 

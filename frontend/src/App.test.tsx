@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App';
 import { FakeBackend, makeFakeXHR } from './test/fakeBackend';
-import { FakeEventSource, doneJob, makeJob } from './test/fakes';
+import { FakeEventSource, doneJob, makeJob, makeResult } from './test/fakes';
 
 let backend: FakeBackend;
 let XHR: ReturnType<typeof makeFakeXHR>;
@@ -75,7 +75,7 @@ describe('App', () => {
   });
 
   it('shows the message at once, streams the reply, then marks it done with its provider', async () => {
-    backend.profile = { facts: [], summary: null };
+    backend.profile = { facts: [], summary: '' };
     const user = await renderApp();
     await user.type(screen.getByTestId('composer-input'), 'Hi, I am Alice{Enter}');
 
@@ -101,7 +101,7 @@ describe('App', () => {
 
     backend.profile = {
       facts: [{ key: 'name', value: 'Alice', confidence: 0.9, source_turn: 'srv-1', updated_at: '2024-05-01T10:00:00Z' }],
-      summary: null,
+      summary: '',
     };
     const profileCallsBefore = backend.requestsTo('GET', '/chat/profile').length;
     const final = doneJob({ id: 'srv-1', text: 'Hi, I am Alice' }, 'Nice to meet you, Alice!');
@@ -150,7 +150,7 @@ describe('App', () => {
       doneJob({
         id: 'fb',
         text: 'hello',
-        result: { reply: 'Canned answer', provider: 'fallback', fallback: true, usage: null, context: null },
+        result: makeResult({ reply: 'Canned answer', provider: 'fallback', fallback: true }),
       }),
     ];
     await renderApp();
@@ -161,7 +161,10 @@ describe('App', () => {
   });
 
   it("shows the server's message inline when a file is rejected", async () => {
-    backend.fileAnswer = { status: 415, body: { success: false, error: 'Files of type .exe are not accepted' } };
+    backend.fileAnswer = {
+      status: 415,
+      body: { success: false, error: 'Files of type .exe are not accepted', code: 'unsupported_type' },
+    };
     const user = await renderApp();
     // Like a browser test's setInputFiles, bypass the picker's `accept` filter.
     const exe = new File(['MZ'], 'tool.exe', { type: 'application/octet-stream' });

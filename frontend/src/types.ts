@@ -1,104 +1,58 @@
-/** Types shared by the REST client, the event-stream client and the UI. */
+/**
+ * Types shared by the REST client, the event-stream client and the UI.
+ *
+ * The REST shapes are aliases onto `api/schema.d.ts`, generated from the gateway's OpenAPI
+ * schema (`npm run gen:api`): change them in `gateway/schemas.py`, never here. The payloads
+ * of the server-sent events are not part of the OpenAPI schema and are written out below.
+ */
+import type { components } from './api/schema';
 
-export type JobStatus = 'pending' | 'processing' | 'done' | 'error';
-export type JobKind = 'message' | 'file';
+type Schemas = components['schemas'];
 
-export interface FileInfo {
-  name: string;
-  media_type: string;
-  size_bytes: number;
-}
+/* ------------------------------------------------------------------------ */
+/* REST: generated                                                          */
+/* ------------------------------------------------------------------------ */
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-}
+export type Job = Schemas['JobOut'];
+export type JobStatus = Job['status'];
+export type JobKind = Job['kind'];
+export type FileInfo = Schemas['FileOut'];
+export type JobResult = Schemas['ResultOut'];
+export type Usage = Schemas['UsageOut'];
+export type ContextInfo = Schemas['ContextOut'];
+export type ContextTurn = Schemas['SelectedTurnOut'];
+export type ProfileFact = Schemas['FactOut'];
+export type Profile = Schemas['ProfileBody'];
 
-export type ContextReason = 'relevance' | 'pinned-recent' | 'importance' | 'continuity' | (string & {});
+/** `POST /messages`, `POST /files`. */
+export type JobAccepted = Schemas['JobAccepted'];
+/** `GET /messages/{id}`. */
+export type JobEnvelope = Schemas['JobEnvelope'];
+/** `GET /chat/history`. */
+export type HistoryOut = Schemas['HistoryOut'];
+/** `DELETE /chat/clear`. */
+export type ClearedOut = Schemas['ClearedOut'];
+/** `GET /chat/profile`. */
+export type ProfileOut = Schemas['ProfileOut'];
+/** `GET /config`. */
+export type ConfigOut = Schemas['ConfigOut'];
+/** Every error answer: `{"success": false, "error": "...", "code": "..."}`. */
+export type ErrorOut = Schemas['ErrorOut'];
+/** The gateway's machine-readable error codes. */
+export type ErrorCode = Schemas['ErrorCode'];
 
-export interface ContextTurn {
-  turn_id: string;
-  score: number;
-  reason: ContextReason;
-  tokens: number;
-  preview: string;
-}
+/** Limits the job worker applies while reading an uploaded file; the UI keeps whichever the server sends. */
+export type FileLimits = Partial<Schemas['FileLimitsOut']>;
 
-export interface ContextInfo {
-  full_history_tokens: number;
-  context_tokens: number;
-  reduction_ratio: number;
-  turns_total: number;
-  summary_used: boolean;
-  selected: ContextTurn[];
-}
-
-export interface JobResult {
-  reply: string;
-  provider: string;
-  fallback: boolean;
-  usage?: Usage | null;
-  latency_ms?: number | null;
-  first_token_ms?: number | null;
-  context?: ContextInfo | null;
-}
-
-export interface Job {
-  id: string;
-  kind: JobKind;
-  status: JobStatus;
-  text: string;
-  file: FileInfo | null;
-  result: JobResult | null;
-  error: string | null;
-  attempts: number;
-  created_at: string;
-  updated_at: string;
-}
-
-/** Limits the job worker applies while reading an uploaded file (`GET /config` → `file_limits`). */
-export interface FileLimits {
-  /** Characters of extracted text passed on to the assistant. */
-  max_chars?: number;
-  /** PDF pages read. */
-  max_pages?: number;
-  /** Scanned PDF pages read with OCR. */
-  max_ocr_pages?: number;
-  /** A PDF page with fewer extracted characters than this is read with OCR. */
-  ocr_min_chars?: number;
-  /** Pixels a PDF page is rendered at for OCR. */
-  max_render_pixels?: number;
-  /** Largest image (in pixels) accepted. */
-  max_image_pixels?: number;
-  /** Spreadsheet rows read. */
-  max_rows?: number;
-  /** Largest uncompressed size of an Office (zip) document. */
-  max_expanded_bytes?: number;
-}
-
-export interface AppConfig {
-  max_upload_bytes: number;
-  allowed_extensions: string[];
-  max_message_chars: number;
-  /** Present when the server reports them. */
+/** What the UI keeps of `GET /config` (`file_limits` only once the server reported them). */
+export type AppConfig = Pick<ConfigOut, 'max_upload_bytes' | 'allowed_extensions' | 'max_message_chars'> & {
   file_limits?: FileLimits;
-}
+};
 
-export interface ProfileFact {
-  key: string;
-  value: string;
-  confidence: number;
-  source_turn?: string | null;
-  updated_at?: string | null;
-}
+/* ------------------------------------------------------------------------ */
+/* Server-sent events of `GET /messages/{id}/events` (not in the OpenAPI schema) */
+/* ------------------------------------------------------------------------ */
 
-export interface Profile {
-  facts: ProfileFact[];
-  summary?: string | null;
-}
-
-/** Payloads of the server-sent events of `GET /messages/{id}/events`. */
 export interface StatusEventData {
   status: JobStatus;
   job: Job | null;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
   DEFAULT_CONFIG,
+  errorCodeFromBody,
   eventsUrl,
   getConfig,
   getHistory,
@@ -76,6 +77,46 @@ describe('REST client', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(429);
     expect((err as ApiError).message).toBe('Slow down: 5 messages per minute');
+  });
+
+  it("exposes the error body's code alongside status and message", async () => {
+    const fetchMock = vi.fn(async () =>
+      jsonResponse(429, { success: false, error: 'Too many messages, wait a minute', code: 'rate_limited' }),
+    );
+    const err = await postMessage('hi', 'k', fetchMock).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 429, message: 'Too many messages, wait a minute', code: 'rate_limited' });
+  });
+
+  it('keeps the code of a success: false answer sent with HTTP 200', async () => {
+    const fetchMock = vi.fn(async () => jsonResponse(200, { success: false, error: 'No such job', code: 'job_not_found' }));
+    const err = await getHistory(fetchMock).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 400, message: 'No such job', code: 'job_not_found' });
+  });
+
+  it('has a null code when the body has none, is not JSON, or never arrived', async () => {
+    const noCode = await postMessage('hi', 'k', vi.fn(async () => jsonResponse(422, { detail: [{ msg: 'Field required' }] })))
+      .catch((e: unknown) => e);
+    expect(noCode).toMatchObject({ status: 422, message: 'Field required', code: null });
+    const html = await getHistory(vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502 })))
+      .catch((e: unknown) => e);
+    expect(html).toMatchObject({ status: 502, code: null });
+    const offline = await getHistory(
+      vi.fn(async () => {
+        throw new TypeError('Failed to fetch');
+      }),
+    ).catch((e: unknown) => e);
+    expect(offline).toMatchObject({ status: 0, code: null });
+    expect(new ApiError('x', 500).code).toBeNull();
+  });
+
+  it('reads only a non-empty string code', () => {
+    expect(errorCodeFromBody({ success: false, error: 'x', code: 'not_found' })).toBe('not_found');
+    expect(errorCodeFromBody({ code: 'a_code_this_ui_does_not_know' })).toBe('a_code_this_ui_does_not_know');
+    expect(errorCodeFromBody({ code: 404 })).toBeNull();
+    expect(errorCodeFromBody({ code: ' ' })).toBeNull();
+    expect(errorCodeFromBody(null)).toBeNull();
+    expect(errorCodeFromBody('rate_limited')).toBeNull();
   });
 
   it('turns network failures into status-0 errors and reports the server unreachable', async () => {
@@ -170,7 +211,16 @@ describe('uploadFile', () => {
       xhrFactory: () => new FakeXHR() as unknown as XMLHttpRequest,
     });
     FakeXHR.last.respond(415, { success: false, error: 'File type .exe is not allowed' });
-    await expect(promise).rejects.toMatchObject({ status: 415, message: 'File type .exe is not allowed' });
+    await expect(promise).rejects.toMatchObject({ status: 415, message: 'File type .exe is not allowed', code: null });
+  });
+
+  it('carries the code of a refused upload', async () => {
+    const promise = uploadFile(file, {
+      idempotencyKey: 'k',
+      xhrFactory: () => new FakeXHR() as unknown as XMLHttpRequest,
+    });
+    FakeXHR.last.respond(413, { success: false, error: 'File too large', code: 'file_too_large' });
+    await expect(promise).rejects.toMatchObject({ status: 413, message: 'File too large', code: 'file_too_large' });
   });
 
   it('reports network errors', async () => {
@@ -179,6 +229,6 @@ describe('uploadFile', () => {
       xhrFactory: () => new FakeXHR() as unknown as XMLHttpRequest,
     });
     FakeXHR.last.onerror?.();
-    await expect(promise).rejects.toMatchObject({ status: 0 });
+    await expect(promise).rejects.toMatchObject({ status: 0, code: null });
   });
 });

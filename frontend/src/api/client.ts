@@ -2,17 +2,37 @@
  * REST client for the chat gateway. All URLs are relative (same origin); the
  * gateway sets the session cookie itself, so requests just carry cookies.
  */
-import type { AppConfig, FileLimits, Job, Profile } from '../types';
+import type {
+  AppConfig,
+  ClearedOut,
+  ConfigOut,
+  ErrorCode,
+  FileLimits,
+  HistoryOut,
+  Job,
+  JobAccepted,
+  JobEnvelope,
+  Profile,
+} from '../types';
 
-/** An error answered by the server (`{"success": false, "error": "..."}`) or a network failure. */
+/** A code of the gateway's `ErrorCode` list, or one this UI does not know yet. */
+export type ApiErrorCode = ErrorCode | (string & {});
+
+/**
+ * An error answered by the server (`{"success": false, "error": "...", "code": "..."}`) or a
+ * network failure.
+ */
 export class ApiError extends Error {
   /** HTTP status; 0 when the server could not be reached at all. */
   readonly status: number;
+  /** The body's machine-readable `code`; null for network failures and bodies without one. */
+  readonly code: ApiErrorCode | null;
 
-  constructor(message: string, status: number) {
+  constructor(message: string, status: number, code: ApiErrorCode | null = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.code = code;
   }
 
   /** True when no HTTP answer arrived (offline, server down, connection reset). */
@@ -92,6 +112,15 @@ export function errorMessageFromBody(body: unknown, status: number): string {
   return fallbackMessage(status);
 }
 
+/** The `code` of an error body (`ErrorOut`); null when it has none. */
+export function errorCodeFromBody(body: unknown): ApiErrorCode | null {
+  if (body && typeof body === 'object') {
+    const code = (body as Record<string, unknown>).code;
+    if (typeof code === 'string' && code.trim()) return code;
+  }
+  return null;
+}
+
 function parseJson(text: string): unknown {
   if (!text) return null;
   try {
@@ -132,7 +161,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   // Gateway errors in front of the app (502/504 from a proxy) mean "unreachable" too.
   reportReachability(!(response.status === 502 || response.status === 504));
   if (!response.ok || (parsed && typeof parsed === 'object' && (parsed as { success?: unknown }).success === false)) {
-    throw new ApiError(errorMessageFromBody(parsed, response.status), response.ok ? 400 : response.status);
+    throw new ApiError(
+      errorMessageFromBody(parsed, response.status),
+      response.ok ? 400 : response.status,
+      errorCodeFromBody(parsed),
+    );
   }
   if (parsed === null || typeof parsed !== 'object') {
     throw new ApiError('The server sent an unexpected answer.', response.status);
@@ -178,7 +211,7 @@ function parseFileLimits(raw: unknown): FileLimits | undefined {
 }
 
 export async function getConfig(fetchImpl?: FetchLike): Promise<AppConfig> {
-  const body = await request<Partial<AppConfig>>('/config', { fetchImpl });
+  const body = await request<Partial<ConfigOut>>('/config', { fetchImpl });
   const config: AppConfig = {
     max_upload_bytes:
       typeof body.max_upload_bytes === 'number' ? body.max_upload_bytes : DEFAULT_CONFIG.max_upload_bytes,
@@ -193,12 +226,8 @@ export async function getConfig(fetchImpl?: FetchLike): Promise<AppConfig> {
   return config;
 }
 
-export interface SubmitResponse {
-  success: true;
-  job_id: string;
-  status: string;
-  job: Job;
-}
+/** The answer to `POST /messages` and `POST /files`. */
+export type SubmitResponse = JobAccepted;
 
 export function postMessage(text: string, idempotencyKey: string, fetchImpl?: FetchLike): Promise<SubmitResponse> {
   return request<SubmitResponse>('/messages', {
@@ -210,17 +239,17 @@ export function postMessage(text: string, idempotencyKey: string, fetchImpl?: Fe
 }
 
 export async function getJob(id: string, fetchImpl?: FetchLike): Promise<Job> {
-  const body = await request<{ job: Job }>(`/messages/${encodeURIComponent(id)}`, { fetchImpl });
+  const body = await request<JobEnvelope>(`/messages/${encodeURIComponent(id)}`, { fetchImpl });
   return body.job;
 }
 
 export async function getHistory(fetchImpl?: FetchLike): Promise<Job[]> {
-  const body = await request<{ items?: Job[] }>('/chat/history', { fetchImpl });
+  const body = await request<Partial<HistoryOut>>('/chat/history', { fetchImpl });
   return Array.isArray(body.items) ? body.items : [];
 }
 
 export async function clearChat(fetchImpl?: FetchLike): Promise<number> {
-  const body = await request<{ cleared?: number }>('/chat/clear', { method: 'DELETE', fetchImpl });
+  const body = await request<Partial<ClearedOut>>('/chat/clear', { method: 'DELETE', fetchImpl });
   return typeof body.cleared === 'number' ? body.cleared : 0;
 }
 
@@ -229,7 +258,7 @@ export async function getProfile(fetchImpl?: FetchLike): Promise<Profile> {
   const profile = body.profile ?? {};
   return {
     facts: Array.isArray(profile.facts) ? profile.facts : [],
-    summary: typeof profile.summary === 'string' ? profile.summary : null,
+    summary: typeof profile.summary === 'string' ? profile.summary : '',
   };
 }
 
@@ -269,7 +298,7 @@ export function uploadFile(file: File, options: UploadOptions): Promise<SubmitRe
         options.onProgress?.(1);
         resolve(parsed as SubmitResponse);
       } else {
-        reject(new ApiError(errorMessageFromBody(parsed, xhr.status), xhr.status || 400));
+        reject(new ApiError(errorMessageFromBody(parsed, xhr.status), xhr.status || 400, errorCodeFromBody(parsed)));
       }
     };
     xhr.onerror = () => {

@@ -1,6 +1,6 @@
-/** Test doubles: a controllable EventSource and job factories. */
+/** Test doubles: a controllable EventSource and job factories (typed by the generated API types). */
 import type { EventSourceLike } from '../api/events';
-import type { Job } from '../types';
+import type { Job, JobResult } from '../types';
 
 type Listener = (event: MessageEvent) => void;
 
@@ -86,28 +86,30 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
   };
 }
 
-export function doneJob(overrides: Partial<Job> = {}, reply = 'Hi there!'): Job {
-  return makeJob({
-    status: 'done',
-    result: {
-      reply,
-      provider: 'gemini',
-      fallback: false,
-      usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
-      latency_ms: 1200,
-      first_token_ms: 200,
-      context: {
-        full_history_tokens: 5000,
-        context_tokens: 900,
-        reduction_ratio: 0.82,
-        turns_total: 40,
-        summary_used: true,
-        selected: [
-          { turn_id: 't1', score: 0.73, reason: 'relevance', tokens: 40, preview: 'My name is Alice' },
-          { turn_id: 't2', score: 0.5, reason: 'pinned-recent', tokens: 20, preview: 'What is the weather?' },
-        ],
-      },
+export function makeResult(overrides: Partial<JobResult> = {}): JobResult {
+  return {
+    reply: 'Hi there!',
+    provider: 'gemini',
+    model: 'gemini-2.0-flash',
+    fallback: false,
+    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    latency_ms: 1200,
+    first_token_ms: 200,
+    context: {
+      full_history_tokens: 5000,
+      context_tokens: 900,
+      reduction_ratio: 0.82,
+      turns_total: 40,
+      summary_used: true,
+      selected: [
+        { turn_id: 't1', score: 0.73, reason: 'relevance', tokens: 40, preview: 'My name is Alice' },
+        { turn_id: 't2', score: 0.5, reason: 'pinned-recent', tokens: 20, preview: 'What is the weather?' },
+      ],
     },
     ...overrides,
-  });
+  };
+}
+
+export function doneJob(overrides: Partial<Job> = {}, reply = 'Hi there!'): Job {
+  return makeJob({ status: 'done', result: makeResult({ reply }), ...overrides });
 }
