@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: installs what the tests need, then runs every test layer.
+# The test command: installs what the tests need, runs the lint and type gate (scripts/lint.sh),
+# then every test layer.
 #   Python: unit, contract, integration, fault, security and browser tests (pytest).
 #   Frontend: Vitest unit tests.
 # Extra arguments go to pytest, e.g. `make test ARGS=-k upload` or `bash scripts/test.sh -x`.
@@ -7,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --frontend
 bash scripts/install-browser.sh || echo "warning: Chromium is unavailable; browser tests will be skipped" >&2
+
+bash scripts/lint.sh
 
 if [ -f frontend/package.json ] && command -v npm >/dev/null 2>&1; then
   echo "==> frontend unit tests (vitest)"
