@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Set as AbstractSet
 
+from .budget import Budget
 from .importance import importance
 from .index import SessionIndex
 from .model import ContextConfig, ContextResult, ContextStats, SelectedTurn, Turn
@@ -121,50 +122,13 @@ class ContextEngine:
             parts.append(SUMMARY_HEADER + "\n" + "\n".join(summary_lines))
         return "\n\n".join(parts)
 
-    def _select(
-        self, index: SessionIndex, message: str, B: int, rem: int
-    ) -> tuple[list[int], list[int], list, dict[int, tuple[float, str]]]:
-        """Steps 2-4 of `build` when the history does not fit: pinned turns, scored turns, summary."""
-        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
-        # 2) pinned recent turns, newest first, contiguous
-        pinned: list[int] = []
-        pin_cap, used = int(c.pinned_max_fraction * B), 0
-        for p in range(n - 1, max(-1, n - 1 - c.pinned_recent_turns), -1):
-            cost = turns[p].tokens + ov
-            if used + cost > rem or (pinned and used + cost > pin_cap):
-                break
-            pinned.append(p)
-            used += cost
-        rem -= used
-        first_pinned = min(pinned) if pinned else n
-
-        # 3) scored turns, leaving a reserve for the summary of what is left out
-        reserve = min(c.summary_max_tokens, int(c.summary_fraction * B), rem) if first_pinned > 0 and index.summary.items else 0
-        scores = self.score(index, message, exclude=set(pinned))
-        alpha = c.density_alpha
-        order = sorted(
-            (p for p, (s, _) in scores.items() if s >= c.min_score), key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** alpha
+    def _packing_order(self, index: SessionIndex, scores: dict[int, tuple[float, str]]) -> list[int]:
+        """Turns that score enough, densest first (score per token, tempered by `density_alpha`)."""
+        config, overhead, turns = self.cfg, self.cfg.message_overhead_tokens, index.turns
+        return sorted(
+            (position for position, (score, _) in scores.items() if score >= config.min_score),
+            key=lambda position: -scores[position][0] / (turns[position].tokens + overhead) ** config.density_alpha,
         )
-        chosen: list[int] = []
-        room = rem - reserve
-        for p in order:
-            cost = turns[p].tokens + ov
-            if cost <= room:
-                chosen.append(p)
-                room -= cost
-        room += reserve
-
-        # 4) summary of older turns not sent verbatim; then spend any leftover on turns
-        chosen_set = set(chosen)
-        header = self._count_cached(SUMMARY_HEADER) + 3 if reserve else 0
-        items = index.summary.select(chosen_set, min(room, c.summary_max_tokens) - header, first_pinned) if reserve else []
-        room -= index.summary.estimate(items) + header if items else 0
-        for p in order:
-            if p not in chosen_set and turns[p].tokens + ov <= room:
-                chosen.append(p)
-                chosen_set.add(p)
-                room -= turns[p].tokens + ov
-        return pinned, chosen, items, scores
 
     def build(
         self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "", live: bool | None = None
@@ -177,119 +141,189 @@ class ContextEngine:
         turns will follow this prompt; None tells from the index (an earlier prompt of the
         conversation was built with fewer turns).
         """
-        t0 = time.perf_counter()
-        ov, n = self.cfg.message_overhead_tokens, len(index)
-        B = int(budget_tokens)
-        msg_tokens = self.tok.count(message)
-        sys_tokens = self._count_cached(system_prompt)
-        fixed = sys_tokens + msg_tokens + 2 * ov
-        if fixed > B:
-            raise BudgetTooSmallError(f"system prompt + message need {fixed} tokens > budget {B}")
-        key = (B, system_prompt)
+        started = time.perf_counter()
+        turn_count = len(index)
+        budget = Budget(
+            total=int(budget_tokens),
+            overhead=self.cfg.message_overhead_tokens,
+            message_tokens=self.tok.count(message),
+            system_tokens=self._count_cached(system_prompt),
+        )
+        if budget.fixed > budget.total:
+            raise BudgetTooSmallError(f"system prompt + message need {budget.fixed} tokens > budget {budget.total}")
+        key = (budget.total, system_prompt)
         if live is None:
-            live = index.last_build.get(key, n) < n
-        index.last_build[key] = n
-        plan: PromptPlan | None
-        if index.full_tokens + ov * n <= B - fixed:
-            # The whole history fits: send it all, in order, with no profile or summary (the
-            # turns say it all). The prompt only grows from turn to turn.
-            index.plans.pop(key, None)
-            whole = {p: ("whole-history", 1.0) for p in range(n)}
-            plan = PromptPlan(n, list(range(n)), whole, "", sys_tokens + ov + index.full_tokens + ov * n)
+            live = index.last_build.get(key, turn_count) < turn_count
+        index.last_build[key] = turn_count
+        if budget.framed(index.full_tokens, turn_count) <= budget.for_history:
+            index.plans.pop(key, None)  # once it no longer fits, compact afresh
+            plan = self._whole_history_plan(index, budget)
         else:
-            plan = index.plans.get(key)
-            if plan is None or plan.n_head >= n or not self._follow_up(index, plan, message, msg_tokens, B):
-                # A live conversation keeps headroom, so the next turns append to this prompt.
-                headroom = int(self.cfg.followup_headroom_fraction * B) if live else 0
-                plan = self._compact(index, message, B - headroom if fixed <= B - headroom else B, sys_tokens, msg_tokens)
-                if headroom:
-                    # This prompt still spends the whole budget: what else fits goes in a note
-                    # at its end, which the next turns drop to make their room.
-                    room = B - plan.base_tokens - msg_tokens - ov
-                    note = self._note(index, message, plan.shown(n), room, opening=True)
-                    if note is not None:
-                        plan.notes[n] = note
-                index.plans[key] = plan
-        result = self._render(index, plan, system_prompt, message, msg_tokens, B)
+            plan = self._reuse_or_compact(index, key, message, budget, live)
+        result = self._render(index, plan, system_prompt, message, budget)
         log.debug(
             "built context: %d/%d turns, %d/%d tokens in %.2f ms",
             len(result.turns),
-            n,
+            turn_count,
             result.stats.context_tokens,
-            B,
-            (time.perf_counter() - t0) * 1e3,
+            budget.total,
+            (time.perf_counter() - started) * 1e3,
         )
         return result
 
-    def _compact(self, index: SessionIndex, message: str, B: int, sys_tokens: int, msg_tokens: int) -> PromptPlan:
-        """A fresh selection within `B`: profile > pinned recent turns > summary reserve >
+    @staticmethod
+    def _whole_history_plan(index: SessionIndex, budget: Budget) -> PromptPlan:
+        """Every turn, in order, and no profile or summary (the turns say it all): the prompt only grows."""
+        turn_count = len(index)
+        every_turn = list(range(turn_count))
+        reasons = {position: ("whole-history", 1.0) for position in every_turn}
+        return PromptPlan(turn_count, every_turn, reasons, "", budget.system_cost + budget.framed(index.full_tokens, turn_count))
+
+    def _reuse_or_compact(
+        self, index: SessionIndex, key: tuple[int, str], message: str, budget: Budget, live: bool
+    ) -> PromptPlan:
+        """Extend the conversation's plan by the turns since, or compact afresh if they no longer fit."""
+        plan = index.plans.get(key)
+        if plan is not None and plan.n_head < len(index) and self._follow_up(index, plan, message, budget):
+            return plan
+        plan = self._compact_with_headroom(index, message, budget, live)
+        index.plans[key] = plan
+        return plan
+
+    def _compact_with_headroom(self, index: SessionIndex, message: str, budget: Budget, live: bool) -> PromptPlan:
+        """A compaction that, in a live conversation, leaves headroom for the next turns to append."""
+        headroom = int(self.cfg.followup_headroom_fraction * budget.total) if live else 0
+        plan = self._compact(index, message, budget.less(headroom))
+        if headroom:
+            # This prompt still spends the whole budget: what else fits goes in a note at its
+            # end, which the next turns drop to make their room.
+            turn_count = len(index)
+            note = self._note(index, message, plan.shown(turn_count), budget.room(plan.base_tokens), opening=True)
+            if note is not None:
+                plan.notes[turn_count] = note
+        return plan
+
+    def _compact(self, index: SessionIndex, message: str, budget: Budget) -> PromptPlan:
+        """A fresh selection within `budget`: profile > pinned recent turns > summary reserve >
         scored turns; leftovers go to the summary, then more turns."""
-        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
-        rem = B - (sys_tokens + msg_tokens + 2 * ov)
-        # 1) profile (compact; pinned, but capped)
-        prof_lines: list[str] = []
-        cap = min(c.profile_max_tokens, int(c.profile_max_fraction * B), rem)
-        used = self._count_cached(PROFILE_HEADER) + 3
-        for line in index.profile.render_lines():
-            lc = self._count_cached(line) + 1
-            if used + lc <= cap:
-                prof_lines.append(line)
-                used += lc
-        rem -= used if prof_lines else 0
-        pinned, chosen, items, scores = self._select(index, message, B, rem)
+        overhead, turn_count, turns = budget.overhead, len(index), index.turns
+        profile_lines, profile_estimate = self._profile_lines(index, budget)
+        pinned, chosen, items, scores = self._select(index, message, budget, budget.for_history - profile_estimate)
 
         # 5) exact verification; degrade summary -> scored turns -> profile -> pinned turns
-        turn_cost = sum(turns[p].tokens + ov for p in chosen) + sum(turns[p].tokens + ov for p in pinned)
+        turn_tokens = sum(turns[position].tokens + overhead for position in chosen + pinned)
         while True:
-            memory = self._render_memory(prof_lines, render_summary(items))
-            memory_tokens = self.tok.count(memory) + ov if memory else 0
-            total = sys_tokens + ov + turn_cost + memory_tokens + msg_tokens + ov
-            if total <= B:
+            memory = self._render_memory(profile_lines, render_summary(items))
+            memory_tokens = self.tok.count(memory) + overhead if memory else 0
+            if budget.fixed + turn_tokens + memory_tokens <= budget.total:
                 break
             if items:  # drop the weakest summary line, recount exactly
-                items.remove(min(items, key=lambda it: (it.score, it.pos)))
+                items.remove(min(items, key=lambda item: (item.score, item.pos)))
                 continue
             if chosen:
-                p = chosen.pop()  # lowest priority first
-                turn_cost -= turns[p].tokens + ov
-            elif prof_lines:
-                prof_lines.pop()
+                position = chosen.pop()  # lowest priority first
+                turn_tokens -= turns[position].tokens + overhead
+            elif profile_lines:
+                profile_lines.pop()
             elif pinned:
-                p = pinned.pop()  # oldest pinned first
-                turn_cost -= turns[p].tokens + ov
-            else:  # cannot happen: fixed <= B was checked
-                raise BudgetTooSmallError(f"cannot fit mandatory parts in {B} tokens")
+                position = pinned.pop()  # oldest pinned first
+                turn_tokens -= turns[position].tokens + overhead
+            else:  # cannot happen: fixed <= total was checked
+                raise BudgetTooSmallError(f"cannot fit mandatory parts in {budget.total} tokens")
 
-        reasons = {p: ("pinned-recent", 1.0) for p in pinned}
-        for p in chosen:
-            s, r = scores[p]
-            reasons[p] = (r, s)
-        profile_tokens = self._count_cached(PROFILE_HEADER + "\n" + "\n".join(prof_lines)) if prof_lines else 0
+        reasons = {position: ("pinned-recent", 1.0) for position in pinned}
+        for position in chosen:
+            score, reason = scores[position]
+            reasons[position] = (reason, score)
+        profile_tokens = self._count_cached(PROFILE_HEADER + "\n" + "\n".join(profile_lines)) if profile_lines else 0
         summary_tokens = 0
         if items:  # attribute the summary's share for stats (exact total is what matters)
-            profile_only = self._render_memory(prof_lines, [])
-            summary_tokens = memory_tokens - (self._count_cached(profile_only) + ov if profile_only else 0)
-        return PromptPlan(
-            n, sorted(reasons), reasons, memory, sys_tokens + ov + turn_cost + memory_tokens, profile_tokens, summary_tokens
-        )
+            profile_only = self._render_memory(profile_lines, [])
+            summary_tokens = memory_tokens - (self._count_cached(profile_only) + overhead if profile_only else 0)
+        base_tokens = budget.system_cost + turn_tokens + memory_tokens
+        return PromptPlan(turn_count, sorted(reasons), reasons, memory, base_tokens, profile_tokens, summary_tokens)
 
-    def _follow_up(self, index: SessionIndex, plan: PromptPlan, message: str, msg_tokens: int, B: int) -> bool:
+    def _profile_lines(self, index: SessionIndex, budget: Budget) -> tuple[list[str], int]:
+        """Step 1 of `_compact`: the profile (compact; pinned, but capped) and its estimated tokens."""
+        config = self.cfg
+        cap = min(config.profile_max_tokens, int(config.profile_max_fraction * budget.total), budget.for_history)
+        lines: list[str] = []
+        used = self._count_cached(PROFILE_HEADER) + 3
+        for line in index.profile.render_lines():
+            line_tokens = self._count_cached(line) + 1
+            if used + line_tokens <= cap:
+                lines.append(line)
+                used += line_tokens
+        return lines, used if lines else 0
+
+    def _select(
+        self, index: SessionIndex, message: str, budget: Budget, remaining: int
+    ) -> tuple[list[int], list[int], list, dict[int, tuple[float, str]]]:
+        """Steps 2-4 of `_compact`, within `remaining` tokens: pinned turns, scored turns, summary."""
+        config, overhead, turn_count, turns = self.cfg, budget.overhead, len(index), index.turns
+        # 2) pinned recent turns, newest first, contiguous
+        pinned: list[int] = []
+        pin_cap, used = int(config.pinned_max_fraction * budget.total), 0
+        for position in range(turn_count - 1, max(-1, turn_count - 1 - config.pinned_recent_turns), -1):
+            cost = turns[position].tokens + overhead
+            if used + cost > remaining or (pinned and used + cost > pin_cap):
+                break
+            pinned.append(position)
+            used += cost
+        remaining -= used
+        first_pinned = min(pinned) if pinned else turn_count
+
+        # 3) scored turns, leaving a reserve for the summary of what is left out
+        reserve = 0
+        if first_pinned > 0 and index.summary.items:
+            reserve = min(config.summary_max_tokens, int(config.summary_fraction * budget.total), remaining)
+        scores = self.score(index, message, exclude=set(pinned))
+        order = self._packing_order(index, scores)
+        chosen: list[int] = []
+        room = remaining - reserve
+        for position in order:
+            cost = turns[position].tokens + overhead
+            if cost <= room:
+                chosen.append(position)
+                room -= cost
+        room += reserve
+
+        # 4) summary of older turns not sent verbatim; then spend any leftover on turns
+        chosen_set = set(chosen)
+        items = []
+        if reserve:
+            header = self._count_cached(SUMMARY_HEADER) + 3
+            items = index.summary.select(chosen_set, min(room, config.summary_max_tokens) - header, first_pinned)
+            if items:
+                room -= index.summary.estimate(items) + header
+        for position in order:
+            cost = turns[position].tokens + overhead
+            if position not in chosen_set and cost <= room:
+                chosen.append(position)
+                chosen_set.add(position)
+                room -= cost
+        return pinned, chosen, items, scores
+
+    def _follow_up(self, index: SessionIndex, plan: PromptPlan, message: str, budget: Budget) -> bool:
         """Extend the plan by the turns since its last prompt; False when they no longer fit.
 
         If the new message recalls turns the prompt does not quote, a short note quoting the
         most relevant ones goes just before it, and stays there in later prompts.
         """
-        c, ov, n, turns = self.cfg, self.cfg.message_overhead_tokens, len(index), index.turns
+        turn_count, turns = len(index), index.turns
         plan.notes.pop(plan.n_head, None)  # the compaction's own note makes room for what follows
-        cost = plan.base_tokens + msg_tokens + ov
-        cost += sum(turns[p].tokens + ov + (plan.notes[p].tokens if p in plan.notes else 0) for p in range(plan.n_head, n))
-        if cost > B:
+        appended = sum(
+            turns[position].tokens + budget.overhead + (plan.notes[position].tokens if position in plan.notes else 0)
+            for position in range(plan.n_head, turn_count)
+        )
+        room = budget.room(plan.base_tokens + appended)
+        if room < 0:
             return False
-        plan.notes.pop(n, None)  # a retry of this turn chooses its note again
-        room = min(B - cost, int(c.followup_note_fraction * B))
-        note = self._note(index, message, plan.shown(n), room, opening=False)
+        plan.notes.pop(turn_count, None)  # a retry of this turn chooses its note again
+        room = min(room, int(self.cfg.followup_note_fraction * budget.total))
+        note = self._note(index, message, plan.shown(turn_count), room, opening=False)
         if note is not None:
-            plan.notes[n] = note
+            plan.notes[turn_count] = note
         return True
 
     def _note(self, index: SessionIndex, message: str, shown: set[int], room: int, opening: bool) -> Note | None:
@@ -298,76 +332,91 @@ class ContextEngine:
         A follow-up's note quotes only turns that match the message well, most relevant
         first; a compaction's note takes what else scores, in the packing order of `_select`.
         """
-        c, ov, turns = self.cfg, self.cfg.message_overhead_tokens, index.turns
-        budget = room - ov - self._count_cached(NOTE_HEADER) - 1
-        if budget <= 0:
+        config, overhead, turns = self.cfg, self.cfg.message_overhead_tokens, index.turns
+        quote_room = room - overhead - self._count_cached(NOTE_HEADER) - 1
+        if quote_room <= 0:
             return None
         scores = self.score(index, message, exclude=shown)
         if opening:
-            order = sorted(
-                (p for p, (s, _) in scores.items() if s >= c.min_score),
-                key=lambda p: -scores[p][0] / (turns[p].tokens + ov) ** c.density_alpha,
-            )
+            order = self._packing_order(index, scores)
         else:
             order = sorted(
-                (p for p, (s, r) in scores.items() if r == "relevance" and s >= c.followup_note_min_score),
-                key=lambda p: -scores[p][0],
+                (
+                    position
+                    for position, (score, reason) in scores.items()
+                    if reason == "relevance" and score >= config.followup_note_min_score
+                ),
+                key=lambda position: -scores[position][0],
             )
         picked: list[int] = []
-        for p in order:
+        for position in order:
+            turn = turns[position]
             # an estimate from the turn's own count (no tokenizer call per turn); the note's
             # text is counted exactly below
-            cost = turns[p].tokens + 1 + (0 if turns[p].speaker else self._count_cached(f"- {turns[p].role}:"))
-            if cost <= budget:
-                picked.append(p)
-                budget -= cost
+            cost = turn.tokens + 1 + (0 if turn.speaker else self._count_cached(f"- {turn.role}:"))
+            if cost <= quote_room:
+                picked.append(position)
+                quote_room -= cost
         while picked:
             picked.sort()
-            text = NOTE_HEADER + "\n" + "\n".join(_note_line(turns[p]) for p in picked)
-            tokens = self.tok.count(text) + ov
+            text = NOTE_HEADER + "\n" + "\n".join(_note_line(turns[position]) for position in picked)
+            tokens = self.tok.count(text) + overhead
             if tokens <= room:
-                return Note(text, tokens, picked, [scores[p][0] for p in picked], [scores[p][1] for p in picked])
-            picked.remove(min(picked, key=lambda p: scores[p][0]))
+                return Note(
+                    text,
+                    tokens,
+                    picked,
+                    [scores[position][0] for position in picked],
+                    [scores[position][1] for position in picked],
+                )
+            picked.remove(min(picked, key=lambda position: scores[position][0]))
         return None
 
-    def _render(
-        self, index: SessionIndex, plan: PromptPlan, system_prompt: str, message: str, msg_tokens: int, B: int
-    ) -> ContextResult:
+    def _render(self, index: SessionIndex, plan: PromptPlan, system_prompt: str, message: str, budget: Budget) -> ContextResult:
         """The prompt of a plan at the index's current length, and its statistics."""
-        ov, n, turns = self.cfg.message_overhead_tokens, len(index), index.turns
-        sequence = [(turns[p].role, turns[p].content) for p in plan.head]
+        overhead, turn_count, turns = budget.overhead, len(index), index.turns
+        sequence = [(turns[position].role, turns[position].content) for position in plan.head]
         if plan.memory:
             sequence.append(("system", plan.memory))
         reasons = dict(plan.reasons)
-        total = plan.base_tokens + msg_tokens + ov
-        for p in range(plan.n_head, n + 1):
-            note = plan.notes.get(p)
+        context_tokens = plan.base_tokens + budget.message_cost
+        for position in range(plan.n_head, turn_count + 1):
+            note = plan.notes.get(position)
             if note is not None:
                 sequence.append(("system", note.text))
-                total += note.tokens
-                reasons.update((q, (r, s)) for q, s, r in zip(note.positions, note.scores, note.reasons, strict=True))
-            if p < n:
-                sequence.append((turns[p].role, turns[p].content))
-                total += turns[p].tokens + ov
-                reasons[p] = ("pinned-recent", 1.0)
-        verbatim = plan.head + list(range(plan.n_head, n))
+                context_tokens += note.tokens
+                reasons.update(
+                    (quoted, (reason, score))
+                    for quoted, score, reason in zip(note.positions, note.scores, note.reasons, strict=True)
+                )
+            if position < turn_count:
+                sequence.append((turns[position].role, turns[position].content))
+                context_tokens += turns[position].tokens + overhead
+                reasons[position] = ("pinned-recent", 1.0)
+        verbatim = plan.head + list(range(plan.n_head, turn_count))
         selected = [
-            SelectedTurn(turns[p].turn_id, round(reasons[p][1], 4), reasons[p][0], turns[p].tokens, turns[p].content[:80])
-            for p in sorted(reasons)
+            SelectedTurn(
+                turns[position].turn_id,
+                round(reasons[position][1], 4),
+                reasons[position][0],
+                turns[position].tokens,
+                turns[position].content[:80],
+            )
+            for position in sorted(reasons)
         ]
-        full = index.full_tokens + ov * n
+        full = budget.framed(index.full_tokens, turn_count)
         stats = ContextStats(
-            turns_total=n,
+            turns_total=turn_count,
             full_history_tokens=full,
-            context_tokens=total,
-            reduction_ratio=round(1.0 - total / full, 4) if full else 0.0,
-            budget_tokens=B,
+            context_tokens=context_tokens,
+            reduction_ratio=round(1.0 - context_tokens / full, 4) if full else 0.0,
+            budget_tokens=budget.total,
             profile_tokens=plan.profile_tokens,
             summary_used=plan.summary_tokens > 0,
             summary_tokens=plan.summary_tokens,
             selected=selected,
         )
-        return ContextResult(system_prompt, [turns[p] for p in verbatim], message, stats, plan.memory, sequence)
+        return ContextResult(system_prompt, [turns[position] for position in verbatim], message, stats, plan.memory, sequence)
 
 
 def _note_line(turn: Turn) -> str:
