@@ -11,10 +11,11 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from chat_common.children import wrap
 from job_service.files.extracted import Extracted, UnreadableFile
@@ -25,6 +26,8 @@ AsyncProgress = Callable[[int, int, str], Awaitable[None]]
 # One BLAS or OpenMP thread per reader: the pool, not the libraries, decides the parallelism.
 CHILD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 STDERR_TAIL_LINES = 20
+RESULT_LIMIT = 8 * 1024 * 1024  # one result line carries up to max_chars of text
+STDERR_LIMIT = 1024 * 1024
 
 
 class FileReaders:
@@ -43,6 +46,8 @@ class FileReaders:
     async def _run(self, path: Path, kind: str, progress: AsyncProgress) -> Extracted:
         command = [
             sys.executable,
+            "-X",
+            "faulthandler",  # a crash in a native parser leaves its traceback in the log
             "-m",
             "job_service.files.sandbox",
             kind,
@@ -52,33 +57,49 @@ class FileReaders:
             "--memory-mb",
             str(self._memory_mb),
         ]
-        child = await asyncio.create_subprocess_exec(
-            *wrap(command),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, **CHILD_ENV},
-            limit=8 * 1024 * 1024,  # one result line carries up to max_chars of text
-        )
+        child = await asyncio.to_thread(_spawn, wrap(command))
+        stdout = await _reader(child.stdout, RESULT_LIMIT)
+        stderr = await _reader(child.stderr, STDERR_LIMIT)
         stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
-        drain = asyncio.create_task(_drain(child.stderr, stderr_tail))
+        drain = asyncio.create_task(_drain(stderr, stderr_tail))
         try:
             async with asyncio.timeout(self._timeout_s):
-                outcome = await _follow(child.stdout, progress)
-                await child.wait()
+                outcome = await _follow(stdout, progress)
+                await asyncio.to_thread(child.wait)
         except TimeoutError:
             raise UnreadableFile(f"reading it took longer than {self._timeout_s:.0f} seconds") from None
         finally:
-            if child.returncode is None:
+            if child.poll() is None:
                 child.kill()
-                await child.wait()
+                await asyncio.to_thread(child.wait)
             drain.cancel()
         return _result(outcome, child.returncode, stderr_tail)
 
 
-async def _follow(stdout: asyncio.StreamReader | None, progress: AsyncProgress) -> dict[str, object]:
+def _spawn(command: list[str]) -> subprocess.Popen[bytes]:
+    """The reader's process, started by the standard library (vfork and exec), not by the event
+    loop: uvloop forks, and a fork of this process, which runs gRPC's threads, runs gRPC's fork
+    handlers in the child, which crashed some children (SIGSEGV) before they could exec."""
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **CHILD_ENV},
+    )
+
+
+async def _reader(pipe: IO[bytes] | None, limit: int) -> asyncio.StreamReader:
+    """An asyncio reader of one of the child's pipes (the transport closes the pipe)."""
+    assert pipe is not None
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=limit)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
+    return reader
+
+
+async def _follow(stdout: asyncio.StreamReader, progress: AsyncProgress) -> dict[str, object]:
     """Relays progress lines; returns the final message (empty if the child died first)."""
-    assert stdout is not None
     async for raw in stdout:
         message = json.loads(raw)
         if "progress" in message:
@@ -100,7 +121,6 @@ def _result(outcome: dict[str, object], returncode: int | None, stderr_tail: col
     raise UnreadableFile("the reader failed on this file")
 
 
-async def _drain(stderr: asyncio.StreamReader | None, tail: collections.deque[str]) -> None:
-    assert stderr is not None
+async def _drain(stderr: asyncio.StreamReader, tail: collections.deque[str]) -> None:
     async for raw in stderr:
         tail.append(raw.decode("utf-8", "replace").rstrip())

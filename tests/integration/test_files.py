@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -97,3 +99,24 @@ def test_an_unreadable_file_ends_in_a_clear_error_not_pending(session: httpx.Cli
     assert response.status_code == 202, response.text
     events = read_sse(session, response.json()["job_id"])
     assert events[-1].data["status"] == "error" and events[-1].data["error"].startswith("The file could not be analysed")
+
+
+def test_many_uploads_at_once_are_all_read(files_suite: Suite) -> None:
+    # Each upload is read by a child process of the job service; a burst of them starts many
+    # children from a process running gRPC's threads (spawned with vfork, not the loop's fork).
+    def send(number: int) -> str:
+        with httpx.Client(base_url=files_suite.base_url, headers={"X-Session-Id": uuid.uuid4().hex}, timeout=30) as client:
+            response = client.post("/files", files={"file": (f"note-{number}.txt", f"note {number}".encode(), "text/plain")})
+            assert response.status_code == 202, response.text
+            return str(response.json()["job_id"]) + " " + client.headers["X-Session-Id"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        accepted = list(pool.map(send, range(40)))
+    deadline = time.monotonic() + 120
+    for entry in accepted:
+        job_id, session = entry.split()
+        with httpx.Client(base_url=files_suite.base_url, headers={"X-Session-Id": session}, timeout=30) as client:
+            while (job := client.get(f"/messages/{job_id}").json()["job"])["status"] not in ("done", "error"):
+                assert time.monotonic() < deadline, "uploads still unread after 120 s"
+                time.sleep(0.1)
+        assert job["status"] == "done", job["error"]
