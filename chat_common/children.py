@@ -43,6 +43,39 @@ def wait_ready(process: subprocess.Popen[bytes], is_ready: Callable[[], bool], t
         time.sleep(0.05)
 
 
+class ChildServer:
+    """What the launchers of child servers (Redis, PostgreSQL, the test model server) share:
+    the process, a crash (`kill`), a clean stop within `stop_timeout_s` (SIGKILL after it) and a
+    restart. Subclasses define `start()`, and may stop with another signal."""
+
+    stop_signal: int = signal.SIGTERM
+    stop_timeout_s: float = 10.0
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> ChildServer:
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        """SIGKILL: what a crash looks like from outside."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(self.stop_signal)
+            try:
+                self.process.wait(timeout=self.stop_timeout_s)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 def _exec(parent_pid: int, command: list[str]) -> None:
     libc_name = ctypes.util.find_library("c")
     if libc_name:

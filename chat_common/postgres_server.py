@@ -18,10 +18,11 @@ import logging
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
-from chat_common.children import wait_ready, wrap
+from chat_common.children import ChildServer, wait_ready, wrap
 from chat_common.redis_server import free_port
 
 log = logging.getLogger("chat_common.postgres_server")
@@ -53,8 +54,12 @@ def _run_as() -> pwd.struct_passwd | None:
     return pwd.getpwnam(SERVICE_USER)
 
 
-class PostgresServer:
-    """A postgres child process on 127.0.0.1, its cluster in `data_dir`."""
+class PostgresServer(ChildServer):
+    """A postgres child process on 127.0.0.1, its cluster in `data_dir`. A crash (`kill`) is
+    recovered from the WAL at the next start; `stop` is a fast shutdown (SIGINT)."""
+
+    stop_signal = signal.SIGINT
+    stop_timeout_s = 15.0
 
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         bin_dir = find_bin_dir()
@@ -64,7 +69,7 @@ class PostgresServer:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or free_port()
         self.user = _run_as()
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -134,23 +139,3 @@ class PostgresServer:
         result = subprocess.run(create, capture_output=True, text=True)
         if result.returncode != 0 and "already exists" not in result.stderr:
             raise RuntimeError(f"createdb failed: {result.stderr.strip()}")
-
-    def kill(self) -> None:
-        """SIGKILL: what a crash looks like (PostgreSQL recovers from its WAL at the next start)."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self) -> None:
-        """A fast shutdown (SIGINT): sessions end, the data is flushed."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(2)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()

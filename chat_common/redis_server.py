@@ -15,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from chat_common.children import wait_ready, wrap
+from chat_common.children import ChildServer, wait_ready, wrap
 
 log = logging.getLogger("chat_common.redis_server")
 
@@ -38,14 +38,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class RedisServer:
+class RedisServer(ChildServer):
     """A redis-server child process on 127.0.0.1 with AOF persistence."""
 
     def __init__(self, data_dir: Path, port: int | None = None, appendonly: bool = True) -> None:
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.appendonly = appendonly
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -89,22 +89,3 @@ class RedisServer:
             wait_ready(self.process, answers, timeout, f"redis-server on port {self.port}", f"; see {self.data_dir}/redis.log")
         finally:
             client.close()
-
-    def kill(self) -> None:
-        """SIGKILL: what a crash looks like."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()

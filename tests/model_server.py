@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from chat_common.children import wait_ready, wrap
+from chat_common.children import ChildServer, wait_ready, wrap
 from chat_common.redis_server import free_port
 from suite.processes import ROOT
 
@@ -18,12 +17,14 @@ from suite.processes import ROOT
 FAST_MODEL = "smollm2-135m"
 
 
-class ModelServer:
+class ModelServer(ChildServer):
+    """The model server alone; `kill` is what a segfault in native code looks like from outside."""
+
     def __init__(self, log_dir: Path, model: str = FAST_MODEL, port: int | None = None) -> None:
         self.log_dir = log_dir
         self.model = model
         self.port = port or free_port()
-        self.process: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -51,17 +52,3 @@ class ModelServer:
     def log_text(self) -> str:
         path = self.log_dir / "model_server.log"
         return path.read_text(errors="replace") if path.exists() else ""
-
-    def kill(self) -> None:
-        """SIGKILL: what a segfault in native code looks like from outside."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
