@@ -22,7 +22,7 @@ from .model import ContextConfig, ContextResult, ContextStats, SelectedTurn, Tur
 from .plan import Note, PromptPlan
 from .profile import extract_facts
 from .summary import render as render_summary
-from .text import terms
+from .text import asks_when, terms
 from .tokenizer import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,14 @@ class ContextEngine:
     def score(self, index: SessionIndex, message: str, exclude: AbstractSet[int] = frozenset()) -> dict[int, tuple[float, str]]:
         """Score candidate turns only: query-term postings + recency window + top-important."""
         c, n = self.cfg, len(index)
-        rel, maxrel = index.bm25.score(terms(message), c.max_candidates)
+        query = terms(message)
+        # A message that names a speaker asks about what they said: their name is not a word to
+        # match (the others say it when they address them), their turns weigh more.
+        about = index.speakers_named(query)
+        if about:
+            names = frozenset().union(*(index.speaker_terms[name] for name in about))
+            query = [term for term in query if term not in names] or query
+        rel, maxrel = index.bm25.score(query, c.max_candidates)
         maxrel = maxrel or 1.0
         cands = set(rel)
         cands.update(range(max(0, n - c.recency_window), n))
@@ -79,14 +86,20 @@ class ContextEngine:
         cands.difference_update(exclude)
         imp, rw, hl = index.importance, c.recency_weight, c.recency_half_life_turns
         out: dict[int, tuple[float, str]] = {}
+        turns, timed = index.turns, index.says_when
+        when = c.when_factor if asks_when(message) else 1.0
         for p in cands:
             a = c.w_relevance * rel.get(p, 0.0) / maxrel
+            if about:
+                a *= 1.0 if turns[p].speaker in about else c.other_speaker_factor
+            if timed[p]:
+                a *= when
             b = c.w_importance * imp[p]
             decay = 1.0 - rw + rw * 0.5 ** ((n - 1 - p) / hl)  # recency: a tie-breaker, not a gate
             out[p] = ((a + b) * decay, "relevance" if a >= b else "importance")
         # continuity: the question a relevant turn answers / the answer to a relevant question
         top = heapq.nlargest(c.continuity_top, ((s, p) for p, (s, r) in out.items() if r == "relevance"))
-        isq, turns = index.is_question, index.turns
+        isq = index.is_question
         for s, p in top:
             for nb in (p - 1, p + 1):
                 if nb < 0 or nb >= n or nb in exclude:
@@ -249,7 +262,7 @@ class ContextEngine:
         cap = min(config.profile_max_tokens, int(config.profile_max_fraction * budget.total), budget.for_history)
         lines: list[str] = []
         used = self._count_cached(PROFILE_HEADER) + 3
-        for line in index.profile.render_lines():
+        for line in index.profile.render_lines(hidden=index.hidden_facts):
             line_tokens = self._count_cached(line) + 1
             if used + line_tokens <= cap:
                 lines.append(line)

@@ -16,6 +16,8 @@ from .model import Turn
 from .plan import PromptPlan
 from .profile import Profile
 from .summary import RollingSummary
+from .text import says_when
+from .text import terms as text_terms
 
 FORMAT_VERSION = 1
 
@@ -27,8 +29,15 @@ class SessionIndex:
         self.terms: list[str] = []  # space-joined stems per turn: cheap reload, no GC-tracked lists
         self.importance: list[float] = []
         self.is_question: list[bool] = []
+        self.says_when: list[bool] = []  # the turn names a time: what a "when" question wants
+        # Each speaker's name as query terms ("Melanie" -> {"melani"}), so a message that names
+        # a speaker can be read as a question about what they said (ContextEngine.score).
+        self.speaker_terms: dict[str, frozenset[str]] = {}
         self.bm25 = BM25Index(bm25_k1, bm25_b)
         self.profile = Profile()
+        # Profile keys not to show (the owner deleted them, or set them in another place); the
+        # context service sets them before each build.
+        self.hidden_facts: frozenset[str] = frozenset()
         self.summary = RollingSummary(summary_pool_size)
         self.top_k = top_important
         self._top: list[tuple[float, int]] = []  # min-heap of (importance, pos)
@@ -50,6 +59,9 @@ class SessionIndex:
         self.terms.append(" ".join(terms))
         self.importance.append(imp)
         self.is_question.append(turn.text.rstrip().endswith("?") or "?" in turn.text[-40:])
+        self.says_when.append(says_when(turn.text))
+        if turn.speaker and turn.speaker not in self.speaker_terms:
+            self.speaker_terms[turn.speaker] = frozenset(text_terms(turn.speaker))
         self.bm25.add(pos, terms)
         self.full_tokens += turn.tokens
         if len(self._top) < self.top_k:
@@ -57,6 +69,11 @@ class SessionIndex:
         elif imp > self._top[0][0]:
             heapq.heapreplace(self._top, (imp, pos))
         return pos
+
+    def speakers_named(self, query: list[str]) -> frozenset[str]:
+        """The speakers whose whole name the query terms hold."""
+        held = set(query)
+        return frozenset(name for name, name_terms in self.speaker_terms.items() if name_terms and name_terms <= held)
 
     def top_important(self) -> list[int]:
         return [p for _, p in self._top]

@@ -59,6 +59,10 @@ class ContextConfig:
     recency_half_life_turns: float = 200.0
     max_candidates: int = 400  # best BM25 matches that go on to full scoring (bounds latency)
     recency_window: int = 30  # newest turns always scored, even without query overlap
+    # A message that names a speaker: the relevance of the other speakers' turns is scaled by this.
+    other_speaker_factor: float = 0.8
+    # A message that asks when: the relevance of turns that name a time is scaled by this.
+    when_factor: float = 1.3
     top_important: int = 48  # most important turns always scored
     # continuity: neighbours of strongly selected turns
     continuity_top: int = 24

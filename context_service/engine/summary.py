@@ -44,6 +44,12 @@ def render(items: list[SummaryItem]) -> list[str]:
     return out
 
 
+def _day(ts: float) -> str:
+    """'8 May 2023': as people write dates (a small model copies an ISO date into its answer)."""
+    moment = time.gmtime(ts)
+    return f"{moment.tm_mday} {time.strftime('%B %Y', moment)}"
+
+
 class RollingSummary:
     def __init__(self, pool_size: int = 400, min_score: float = 0.15, max_words: int = 24) -> None:
         self.pool_size, self.min_score, self.max_words = pool_size, min_score, max_words
@@ -60,7 +66,7 @@ class RollingSummary:
         words = best.split()
         if len(words) > self.max_words:
             best = " ".join(words[: self.max_words]) + "..."
-        day = time.strftime("%Y-%m-%d", time.gmtime(ts)) if ts > 0 else ""
+        day = _day(ts) if ts > 0 else ""
         est = math.ceil(turn_tokens * len(best) / max(1, len(text))) + math.ceil(len(who) / 3) + 4
         self.items[pos] = SummaryItem(pos, turn_id, day, who, best, turn_score, est)
         if len(self.items) > self.pool_size:  # evict the weakest, older first on ties

@@ -71,3 +71,23 @@ def terms(text: str) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENT.split(text) if s and s.strip()]
+
+
+# A turn that says when something happened ("yesterday", "last May", "two weeks ago", "in 2022").
+_TIME = re.compile(
+    r"\b(?:yesterday|today|tonight|tomorrow|recently|ago|last\s+(?:night|week|weekend|month|year|summer|winter|spring|fall)|"
+    r"next\s+(?:week|weekend|month|year)|this\s+(?:morning|week|weekend|month|year)|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+# A message that asks when ("When did ...?", "what year ...", "how long ago ...").
+_ASKS_WHEN = re.compile(r"\b(?:when|what\s+(?:time|date|day|month|year)|how\s+long\s+ago|since\s+when)\b", re.IGNORECASE)
+
+
+def says_when(text: str) -> bool:
+    return _TIME.search(text) is not None
+
+
+def asks_when(message: str) -> bool:
+    return _ASKS_WHEN.search(message) is not None

@@ -1,4 +1,4 @@
-from context_service.engine import Turn
+from context_service.engine import ContextConfig, ContextEngine, Turn
 
 
 def build_index(engine, texts, roles=None):
@@ -57,3 +57,43 @@ def test_stemming_and_stopwords_match_variants(engine, make_turns):
     scores = engine.score(idx, "What did I research about adopting?")
     best = max(scores, key=lambda p: scores[p][0])
     assert best == 20
+
+
+def test_a_message_naming_a_speaker_asks_about_their_own_turns(engine, make_turns):
+    def index(with_speakers: bool):
+        idx = engine.new_index()
+        for t in make_turns(30):
+            engine.append(idx, t)
+        # Ben names Anna when he speaks to her; the question is about what Anna said.
+        ben = "Anna, I cooked a risotto yesterday and I liked it a lot!"
+        engine.append(idx, Turn("ben", "assistant", ben, 31.0, speaker="Ben" if with_speakers else None))
+        anna = "Nice. I like to cook lasagna on Sundays."
+        engine.append(idx, Turn("anna", "user", anna, 32.0, speaker="Anna" if with_speakers else None))
+        for t in make_turns(30, start=40):
+            engine.append(idx, t)
+        return idx
+
+    idx = index(with_speakers=True)
+    scores = engine.score(idx, "What does Anna like to cook?")
+    assert scores[idx.positions["anna"]][0] > scores[idx.positions["ben"]][0]
+    # The control: without speakers, "Anna" is a word like any other and Ben's turn has it.
+    plain = index(with_speakers=False)
+    scores = engine.score(plain, "What does Anna like to cook?")
+    assert scores[plain.positions["ben"]][0] > scores[plain.positions["anna"]][0]
+
+
+def test_a_when_question_prefers_the_turn_that_says_when(tokenizer, make_turns):
+    def best(config: ContextConfig) -> str:
+        engine = ContextEngine(tokenizer, config)
+        idx = engine.new_index()
+        for t in make_turns(30):
+            engine.append(idx, t)
+        engine.append(idx, Turn("went", "user", "We visited the aquarium with my nephew yesterday.", 31.0))
+        engine.append(idx, Turn("plan", "user", "We should visit the aquarium with my nephew again.", 32.0))
+        for t in make_turns(30, start=40):
+            engine.append(idx, t)
+        scores = engine.score(idx, "When did I visit the aquarium with my nephew?")
+        return max(("plan", "went"), key=lambda t: scores[idx.positions[t]][0])
+
+    assert best(ContextConfig()) == "went"
+    assert best(ContextConfig(when_factor=1.0)) == "plan"  # the control: words alone pick the other
