@@ -4,7 +4,7 @@ import react from '@vitejs/plugin-react';
 // During `npm run dev` the REST API lives on the Python gateway; proxy the
 // API paths to it so the app can keep using same-origin relative URLs.
 const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:8000';
-const apiPaths = ['/config', '/messages', '/files', '/chat'];
+const apiPaths = ['/config', '/messages', '/files', '/chat', '/conversations', '/profile', '/auth'];
 
 export default defineConfig({
   plugins: [react()],

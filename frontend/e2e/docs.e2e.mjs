@@ -6,11 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './launch.mjs';
 
 const BASE_URL = process.env.BASE_URL;
 const SHOTS = process.env.SCREENSHOT_DIR ?? 'test-output/browser-docs';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 assert.ok(BASE_URL, 'BASE_URL must point at a running gateway');
 mkdirSync(SHOTS, { recursive: true });
@@ -27,13 +26,8 @@ const isLocal = (url) => {
 };
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // No name resolves but the loopback address: a CDN could not be reached even if asked.
-      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'],
-  });
+  // No name resolves but the loopback address: a CDN could not be reached even if asked.
+  browser = await launchChromium(['--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1']);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // And every request that is not to this machine fails here, before it leaves the browser.
   await context.route('**/*', (route) => {

@@ -24,12 +24,22 @@ afterEach(() => {
 async function renderApp() {
   const user = userEvent.setup();
   render(<App />);
-  // Settle the start-up requests: history, config (limits shown) and profile.
-  await waitFor(() => expect(backend.requestsTo('GET', '/chat/history')).toHaveLength(1));
+  // Settle the start-up requests: conversations (then the latest one's messages), config (limits shown) and profile.
+  await waitFor(() => expect(backend.requestsTo('GET', '/conversations')).toHaveLength(1));
+  const latest = backend.mostRecent();
+  if (latest) {
+    const path = `/conversations/${latest.conversation.id}/messages`;
+    await waitFor(() => expect(backend.requestsTo('GET', path)).toHaveLength(1));
+  }
   await screen.findByText(/max 1000 B/);
   await waitFor(() => expect(screen.getByTestId('profile-panel')).not.toHaveTextContent('Loading…'));
   await waitFor(() => expect(screen.queryByText(/Loading your conversation/)).toBeNull());
   return user;
+}
+
+/** The message posts (`POST /conversations/{id}/messages`), in order. */
+function messagePosts() {
+  return backend.requests.filter((r) => r.method === 'POST' && /^\/conversations\/[^/]+\/messages$/.test(r.path));
 }
 
 /** The EventSource opened for a job. */
@@ -47,7 +57,9 @@ describe('App', () => {
     await renderApp();
     expect(screen.getByRole('heading', { name: 'Assistant' })).toBeInTheDocument();
     expect(screen.getByTestId('composer-input')).toBeInTheDocument();
-    expect(screen.getByTestId('clear-button')).toBeInTheDocument();
+    expect(screen.getByTestId('delete-chat-button')).toBeInTheDocument();
+    expect(screen.getByTestId('new-chat-button')).toBeInTheDocument();
+    expect(screen.getByRole('navigation', { name: 'Conversations' })).toBeInTheDocument();
     expect(screen.getByTestId('profile-panel')).toBeInTheDocument();
     expect(screen.queryByTestId('offline-banner')).toBeNull();
   });
@@ -82,10 +94,13 @@ describe('App', () => {
     // Optimistic: the bubble is there before the server answered anything about it.
     expect(screen.getByTestId('message-user')).toHaveTextContent('Hi, I am Alice');
     const post = await waitFor(() => {
-      const reqs = backend.requestsTo('POST', '/messages');
+      const reqs = messagePosts();
       expect(reqs).toHaveLength(1);
       return reqs[0];
     });
+    // No conversation yet: the first message creates it.
+    expect(backend.requestsTo('POST', '/conversations')).toHaveLength(1);
+    expect(post.path).toBe('/conversations/conv-1/messages');
     expect(post.body).toEqual({ text: 'Hi, I am Alice' });
     expect(post.headers.get('Idempotency-Key')).toMatch(/[0-9a-f-]{36}/);
 
@@ -100,10 +115,12 @@ describe('App', () => {
     expect(reply).toHaveTextContent('Nice to meet');
 
     backend.profile = {
-      facts: [{ key: 'name', value: 'Alice', confidence: 0.9, source_turn: 'srv-1', updated_at: '2024-05-01T10:00:00Z' }],
+      facts: [
+        { key: 'name', value: 'Alice', confidence: 0.9, source_turn: 'srv-1', updated_at: '2024-05-01T10:00:00Z', edited: false },
+      ],
       summary: '',
     };
-    const profileCallsBefore = backend.requestsTo('GET', '/chat/profile').length;
+    const profileCallsBefore = backend.requestsTo('GET', '/profile').length;
     const final = doneJob({ id: 'srv-1', text: 'Hi, I am Alice' }, 'Nice to meet you, Alice!');
     act(() => {
       es.emit('status', 3, { status: 'done', job: final, error: null });
@@ -114,7 +131,7 @@ describe('App', () => {
     expect(es.closed).toBe(true);
 
     // The profile is refreshed after the completed reply.
-    await waitFor(() => expect(backend.requestsTo('GET', '/chat/profile').length).toBe(profileCallsBefore + 1));
+    await waitFor(() => expect(backend.requestsTo('GET', '/profile').length).toBe(profileCallsBefore + 1));
     expect(await within(screen.getByTestId('profile-panel')).findByText('Alice')).toBeInTheDocument();
 
     // Context view: tokens, reduction and the turns that were included.
@@ -172,6 +189,7 @@ describe('App', () => {
     void user;
     const card = await screen.findByTestId('file-card');
     expect(card).toHaveTextContent('tool.exe');
+    await waitFor(() => expect(XHR.instances).toHaveLength(1));
     await act(async () => XHR.instances[0].finish());
     expect(await screen.findByTestId('upload-error')).toHaveTextContent('Files of type .exe are not accepted');
     expect(screen.queryByTestId('message-assistant')).toBeNull();
@@ -195,7 +213,8 @@ describe('App', () => {
     fireEvent.drop(chat, { dataTransfer });
     expect(screen.queryByText('Drop a file to analyse it')).toBeNull();
     expect(await screen.findByTestId('file-card')).toHaveTextContent('dropped.txt');
-    expect(XHR.instances).toHaveLength(1);
+    await waitFor(() => expect(XHR.instances).toHaveLength(1));
+    expect(XHR.instances[0].url).toBe('/conversations/conv-1/files');
     expect(XHR.instances[0].body?.get('file')).toBeInstanceOf(File);
   });
 
@@ -209,6 +228,7 @@ describe('App', () => {
     backend.fileAnswer = { status: 202, body: { success: true, job_id: 'file-1', status: 'pending', job } };
     const user = await renderApp();
     await user.upload(screen.getByTestId('file-input'), new File(['hello'], 'notes.txt', { type: 'text/plain' }));
+    await waitFor(() => expect(XHR.instances).toHaveLength(1));
     const xhr = XHR.instances[0];
     expect(xhr.headers['Idempotency-Key']).toBeTruthy();
     act(() => xhr.progress(3, 10));
@@ -226,7 +246,7 @@ describe('App', () => {
     const turn = screen.getByTestId('file-card').closest('li') as HTMLElement;
     expect(within(turn).getByTestId('message-assistant')).toHaveTextContent('This file contains a greeting.');
     // The completed analysis refreshes the profile too.
-    await waitFor(() => expect(backend.requestsTo('GET', '/chat/profile')).toHaveLength(2));
+    await waitFor(() => expect(backend.requestsTo('GET', '/profile')).toHaveLength(2));
     await act(async () => {
       await new Promise((resolve) => setTimeout(resolve, 0));
     });
@@ -238,6 +258,7 @@ describe('App', () => {
     backend.fileAnswer = { status: 202, body: { success: true, job_id: 'file-2', status: 'pending', job } };
     const user = await renderApp();
     await user.upload(screen.getByTestId('file-input'), new File(['%PDF-'], 'scan.pdf', { type: 'application/pdf' }));
+    await waitFor(() => expect(XHR.instances).toHaveLength(1));
     await act(async () => XHR.instances[0].finish());
     const es = await streamFor('file-2');
     act(() => {
@@ -266,8 +287,8 @@ describe('App', () => {
     expect(reply).toHaveTextContent('All providers are unavailable');
 
     await user.click(within(reply).getByRole('button', { name: /retry/i }));
-    await waitFor(() => expect(backend.requestsTo('POST', '/messages')).toHaveLength(2));
-    const [first, second] = backend.requestsTo('POST', '/messages');
+    await waitFor(() => expect(messagePosts()).toHaveLength(2));
+    const [first, second] = messagePosts();
     expect(second.body).toEqual({ text: 'Please answer' });
     expect(second.headers.get('Idempotency-Key')).not.toBe(first.headers.get('Idempotency-Key'));
     await streamFor('srv-2');
@@ -287,30 +308,40 @@ describe('App', () => {
     expect(within(reply).getByRole('button', { name: /retry/i })).toBeInTheDocument();
   });
 
-  it('clears the chat only after confirmation', async () => {
-    backend.history = [doneJob({ id: 'a', text: 'first' })];
+  it('deletes the shown chat only after confirmation', async () => {
+    backend.addConversation({ id: 'older', title: 'Older chat', jobs: [doneJob({ id: 'o', text: 'older message' })] });
+    backend.addConversation({ id: 'shown', title: 'Shown chat', jobs: [doneJob({ id: 'a', text: 'first' })] });
     const user = await renderApp();
-    await screen.findByTestId('message-user');
+    await screen.findByText('first');
 
-    await user.click(screen.getByTestId('clear-button'));
-    expect(screen.getByRole('alertdialog')).toBeInTheDocument();
+    await user.click(screen.getByTestId('delete-chat-button'));
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('“Shown chat” will be deleted');
     await user.click(screen.getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByRole('alertdialog')).toBeNull();
-    expect(backend.requestsTo('DELETE', '/chat/clear')).toHaveLength(0);
+    expect(backend.requestsTo('DELETE', '/conversations/shown')).toHaveLength(0);
 
-    await user.click(screen.getByTestId('clear-button'));
-    await user.click(screen.getByTestId('confirm-clear'));
-    await waitFor(() => expect(screen.queryByTestId('message-user')).toBeNull());
-    expect(backend.requestsTo('DELETE', '/chat/clear')).toHaveLength(1);
+    await user.click(screen.getByTestId('delete-chat-button'));
+    await user.click(screen.getByTestId('confirm-delete'));
+    await waitFor(() => expect(screen.queryByText('first')).toBeNull());
+    expect(backend.requestsTo('DELETE', '/conversations/shown')).toHaveLength(1);
     expect(screen.queryByRole('alertdialog')).toBeNull();
+    // The next most recent chat is shown.
+    expect(await screen.findByText('older message')).toBeInTheDocument();
+    expect(screen.getByTestId('conversation-title')).toHaveTextContent('Older chat');
   });
 
-  it('closes the clear dialog with Escape', async () => {
+  it('closes the delete dialog with Escape', async () => {
+    backend.addConversation({ title: 'A chat' });
     const user = await renderApp();
-    await user.click(screen.getByTestId('clear-button'));
+    await user.click(screen.getByTestId('delete-chat-button'));
     expect(screen.getByRole('alertdialog')).toBeInTheDocument();
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('alertdialog')).toBeNull();
+  });
+
+  it('cannot delete a chat when there is none yet', async () => {
+    await renderApp();
+    expect(screen.getByTestId('delete-chat-button')).toBeDisabled();
   });
 
   it('shows a banner when the server cannot be reached, and hides it when it is back', async () => {
@@ -320,8 +351,8 @@ describe('App', () => {
     backend.down = false;
     await userEvent.click(screen.getByRole('button', { name: /retry now/i }));
     await waitFor(() => expect(screen.queryByTestId('offline-banner')).toBeNull());
-    // Recovery reloads the history.
-    await waitFor(() => expect(backend.requestsTo('GET', '/chat/history').length).toBeGreaterThanOrEqual(2));
+    // Recovery reloads the conversations.
+    await waitFor(() => expect(backend.requestsTo('GET', '/conversations').length).toBeGreaterThanOrEqual(2));
   });
 
   it('shows the banner when the browser goes offline', async () => {

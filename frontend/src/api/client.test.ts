@@ -2,13 +2,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
   DEFAULT_CONFIG,
+  editMessage,
   errorCodeFromBody,
   eventsUrl,
+  exportConversation,
+  exportUrl,
+  filenameFromDisposition,
   getConfig,
   getHistory,
   newIdempotencyKey,
   onReachability,
   postMessage,
+  regenerateMessage,
+  selectMessage,
+  stopMessage,
   uploadFile,
 } from './client';
 
@@ -230,5 +237,60 @@ describe('uploadFile', () => {
     });
     FakeXHR.last.onerror?.();
     await expect(promise).rejects.toMatchObject({ status: 0, code: null });
+  });
+});
+
+describe('actions on messages, export and import', () => {
+  it('posts stop, regenerate (with its key), edit (with its key) and select to the message', async () => {
+    const job = { id: 'j/1', status: 'done' };
+    const fetchImpl = vi.fn(async (url: string, init?: RequestInit) => {
+      void url;
+      void init;
+      return jsonResponse(200, { success: true, job, job_id: 'n1', status: 'pending', conversation: { id: 'c' } });
+    });
+    expect(await stopMessage('j/1', fetchImpl)).toEqual(job);
+    await regenerateMessage('j/1', 'key-1', fetchImpl);
+    await editMessage('j/1', 'new text', 'key-2', fetchImpl);
+    expect(await selectMessage('j/1', fetchImpl)).toEqual({ id: 'c' });
+    const calls = fetchImpl.mock.calls.map(([url, init]) => [init?.method, url, new Headers(init?.headers).get('Idempotency-Key'), init?.body ?? null]);
+    expect(calls).toEqual([
+      ['POST', '/messages/j%2F1/stop', null, null],
+      ['POST', '/messages/j%2F1/regenerate', 'key-1', null],
+      ['PATCH', '/messages/j%2F1', 'key-2', JSON.stringify({ text: 'new text' })],
+      ['POST', '/messages/j%2F1/select', null, null],
+    ]);
+  });
+
+  it('knows an endpoint the server does not have from a missing thing', () => {
+    expect(new ApiError('Not found.', 404, 'not_found').isUnsupported).toBe(true);
+    expect(new ApiError('Method not allowed.', 405, 'method_not_allowed').isUnsupported).toBe(true);
+    expect(new ApiError('Not Found', 404).isUnsupported).toBe(true);
+    expect(new ApiError('Conversation not found.', 404, 'conversation_not_found').isUnsupported).toBe(false);
+    expect(new ApiError('Bad.', 400, 'invalid_argument').isUnsupported).toBe(false);
+  });
+
+  it('reads the download name of a Content-Disposition header', () => {
+    expect(filenameFromDisposition('attachment; filename="Trip plan.md"')).toBe('Trip plan.md');
+    expect(filenameFromDisposition("attachment; filename*=UTF-8''R%C3%A9sum%C3%A9.json")).toBe('Résumé.json');
+    expect(filenameFromDisposition('attachment; filename=notes.json')).toBe('notes.json');
+    expect(filenameFromDisposition('attachment; filename="../../etc/passwd"')).toBe('passwd');
+    expect(filenameFromDisposition('attachment')).toBeNull();
+    expect(filenameFromDisposition(null)).toBeNull();
+  });
+
+  it('fetches an export as a file, and turns an error answer into an ApiError', async () => {
+    expect(exportUrl('c 1', 'markdown')).toBe('/conversations/c%201/export?format=markdown');
+    const ok = vi.fn(async () => new Response('# Title', { status: 200, headers: { 'Content-Disposition': 'attachment; filename="t.md"' } }));
+    const file = await exportConversation('c1', 'markdown', ok);
+    expect(file.filename).toBe('t.md');
+    expect(await file.blob.text()).toBe('# Title');
+    const unnamed = vi.fn(async () => new Response('{}', { status: 200 }));
+    expect((await exportConversation('c1', 'json', unnamed)).filename).toBe('conversation.json');
+    const missing = vi.fn(async () => jsonResponse(404, { success: false, error: 'Conversation not found.', code: 'conversation_not_found' }));
+    await expect(exportConversation('c1', 'json', missing)).rejects.toMatchObject({
+      status: 404,
+      code: 'conversation_not_found',
+      message: 'Conversation not found.',
+    });
   });
 });

@@ -1,16 +1,33 @@
 import { memo, useId, useState } from 'react';
-import type { Turn } from '../hooks/chatState';
+import { isStopped, type Turn } from '../hooks/chatState';
 import { formatDuration, formatNumber, providerLabel } from '../lib/format';
+import { AlternativeNav } from './AlternativeNav';
 import { ContextView } from './ContextView';
 import { Markdown } from './Markdown';
 import { ProviderBadge } from './ProviderBadge';
 import { StatusChip } from './StatusChip';
-import { AlertIcon, CheckIcon, ChevronDownIcon, CopyIcon, InfoIcon, LayersIcon, RefreshIcon, SparkleIcon } from './icons';
+import {
+  AlertIcon,
+  CheckIcon,
+  ChevronDownIcon,
+  CopyIcon,
+  InfoIcon,
+  LayersIcon,
+  RefreshIcon,
+  RegenerateIcon,
+  SparkleIcon,
+  StopIcon,
+} from './icons';
 
 export interface AssistantMessageProps {
   turn: Turn;
   canRetry: boolean;
   onRetry: (localId: string) => void;
+  /** Offer Regenerate (the latest reply, finished). */
+  canRegenerate?: boolean;
+  onRegenerate?: (localId: string) => Promise<void>;
+  /** Show another alternative of this exchange. */
+  onSelectAlternative?: (localId: string, jobId: string) => Promise<void>;
 }
 
 function waitingText(turn: Turn): string {
@@ -27,15 +44,41 @@ function connectionText(connection: Turn['connection']): string | null {
 }
 
 /** The assistant's reply: status, provider, streamed Markdown, errors, and the context it used. */
-export const AssistantMessage = memo(function AssistantMessage({ turn, canRetry, onRetry }: AssistantMessageProps) {
+export const AssistantMessage = memo(function AssistantMessage({
+  turn,
+  canRetry,
+  onRetry,
+  canRegenerate = false,
+  onRegenerate,
+  onSelectAlternative,
+}: AssistantMessageProps) {
   const [showContext, setShowContext] = useState(false);
   const [copied, setCopied] = useState(false);
+  const [regenerating, setRegenerating] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
   const contextId = useId();
   const result = turn.job?.result ?? null;
   const context = result?.context ?? null;
   const busy = turn.phase === 'sending' || turn.phase === 'uploading' || turn.phase === 'pending' || turn.phase === 'processing';
   const streaming = busy && turn.reply.length > 0;
   const conn = busy ? connectionText(turn.connection) : null;
+  const stopped = isStopped(turn);
+  const alternatives = turn.alternativeIds.length > 1 && onSelectAlternative ? turn.alternativeIds : null;
+  const offerRegenerate = canRegenerate && Boolean(onRegenerate);
+
+  const regenerate = async () => {
+    if (!onRegenerate || regenerating) return;
+    setRegenerating(true);
+    setActionError(null);
+    try {
+      // Once accepted the new reply takes this one's place.
+      await onRegenerate(turn.localId);
+    } catch (err) {
+      setActionError(`Could not regenerate: ${err instanceof Error && err.message ? err.message : 'something went wrong.'}`);
+    } finally {
+      setRegenerating(false);
+    }
+  };
 
   const copyReply = () => {
     const clip = typeof navigator !== 'undefined' ? navigator.clipboard : undefined;
@@ -65,6 +108,16 @@ export const AssistantMessage = memo(function AssistantMessage({ turn, canRetry,
         <header className="bubble__head">
           <span className="bubble__author">Assistant</span>
           <StatusChip phase={turn.phase} />
+          {stopped ? (
+            <span className="stopped-chip" data-testid="stopped-marker" title="You stopped this reply: it ends where it was stopped.">
+              <StopIcon size={10} fill="currentColor" /> Stopped
+            </span>
+          ) : null}
+          {turn.stopping && busy ? (
+            <span className="stopped-chip stopped-chip--pending" role="status">
+              Stopping…
+            </span>
+          ) : null}
           {result?.provider ? <ProviderBadge provider={result.provider} fallback={Boolean(result.fallback)} /> : null}
         </header>
 
@@ -92,6 +145,8 @@ export const AssistantMessage = memo(function AssistantMessage({ turn, canRetry,
             </span>
             <span className="typing__text">{waitingText(turn)}</span>
           </p>
+        ) : stopped ? (
+          <p className="bubble__empty">Stopped before the assistant wrote anything.</p>
         ) : null}
 
         {turn.phase === 'error' ? (
@@ -117,9 +172,17 @@ export const AssistantMessage = memo(function AssistantMessage({ turn, canRetry,
           </p>
         ) : null}
 
-        {turn.phase === 'done' ? (
+        {turn.phase === 'done' || alternatives ? (
           <footer className="bubble__foot">
-            {context ? (
+            {alternatives && onSelectAlternative ? (
+              <AlternativeNav
+                ids={alternatives}
+                currentId={turn.jobId}
+                onSelect={(id) => onSelectAlternative(turn.localId, id)}
+              />
+            ) : null}
+            {/* An imported reply has no context or timing recorded: nothing to show, not zeros. */}
+            {context && context.context_tokens > 0 && turn.phase === 'done' ? (
               <button
                 type="button"
                 className="chip-button"
@@ -139,19 +202,39 @@ export const AssistantMessage = memo(function AssistantMessage({ turn, canRetry,
                 <ChevronDownIcon size={15} className={`chevron${showContext ? ' chevron--open' : ''}`} />
               </button>
             ) : null}
-            {turn.reply ? (
+            {turn.reply && turn.phase === 'done' ? (
               <button type="button" className="chip-button" onClick={copyReply} aria-label={copied ? 'Reply copied' : 'Copy reply'}>
                 {copied ? <CheckIcon size={15} /> : <CopyIcon size={15} />}
                 {copied ? 'Copied' : 'Copy'}
               </button>
             ) : null}
-            {result?.latency_ms != null ? (
+            {offerRegenerate && turn.phase === 'done' ? (
+              <button
+                type="button"
+                className="chip-button"
+                onClick={() => void regenerate()}
+                disabled={regenerating}
+                aria-label="Regenerate the reply"
+                title="Write another reply to the same message (this one stays as an alternative)"
+                data-testid="regenerate-button"
+              >
+                <RegenerateIcon size={15} className={regenerating ? 'is-spinning-glyph' : undefined} />
+                {regenerating ? 'Regenerating…' : 'Regenerate'}
+              </button>
+            ) : null}
+            {result?.latency_ms && turn.phase === 'done' ? (
               <span className="bubble__meta" title="Time to the full reply">
                 {formatDuration(result.latency_ms)}
                 {result.usage ? ` · ${formatNumber(result.usage.total_tokens)} tokens` : ''}
               </span>
             ) : null}
           </footer>
+        ) : null}
+
+        {actionError ? (
+          <p className="bubble__action-error" role="alert">
+            {actionError}
+          </p>
         ) : null}
 
         {showContext && context && result ? <ContextView id={contextId} context={context} result={result} /> : null}

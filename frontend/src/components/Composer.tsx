@@ -1,23 +1,46 @@
 import { useId, useLayoutEffect, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from 'react';
 import type { AppConfig } from '../types';
 import { formatBytes, formatNumber } from '../lib/format';
-import { PaperclipIcon, SendIcon } from './icons';
+import { PaperclipIcon, SendIcon, StopIcon } from './icons';
 
 export interface ComposerProps {
   config: AppConfig;
   onSend: (text: string) => void;
   onFile: (file: File) => void;
+  /** The text the box starts with (a draft kept across a sign-in). */
+  initialText?: string;
+  /** Told each change of the text (to keep the draft), '' once it is sent. */
+  onTextChange?: (text: string) => void;
   disabled?: boolean;
+  /** A reply is being written: the send button becomes Stop (Enter still sends). */
+  replying?: boolean;
+  /** The reply can be stopped now (false while its message is on its way, or once a stop was asked for). */
+  canStop?: boolean;
+  onStop?: () => void;
 }
 
 const MAX_HEIGHT_PX = 220;
 
-/** Message box: Enter sends, Shift+Enter adds a line; attach button for files. */
-export function Composer({ config, onSend, onFile, disabled = false }: ComposerProps) {
-  const [text, setText] = useState('');
+/** Message box: Enter sends, Shift+Enter adds a line; attach button for files; Stop while a reply is written. */
+export function Composer({
+  config,
+  onSend,
+  onFile,
+  initialText = '',
+  onTextChange,
+  disabled = false,
+  replying = false,
+  canStop = false,
+  onStop,
+}: ComposerProps) {
+  const [text, setTextState] = useState(initialText);
   const textareaRef = useRef<HTMLTextAreaElement>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const hintId = useId();
+  const setText = (value: string) => {
+    setTextState(value);
+    onTextChange?.(value);
+  };
   const counterId = useId();
 
   const length = text.length;
@@ -101,20 +124,39 @@ export function Composer({ config, onSend, onFile, disabled = false }: ComposerP
           onKeyDown={onKeyDown}
           disabled={disabled}
         />
-        <button
-          type="submit"
-          className="send-button"
-          data-testid="send-button"
-          aria-label="Send message"
-          title="Send (Enter)"
-          disabled={!canSend}
-        >
-          <SendIcon />
-        </button>
+        {replying && onStop ? (
+          <button
+            type="button"
+            className="send-button send-button--stop"
+            data-testid="stop-button"
+            aria-label="Stop the reply"
+            title="Stop (Esc)"
+            onClick={onStop}
+            disabled={!canStop}
+          >
+            <StopIcon size={16} fill="currentColor" />
+          </button>
+        ) : (
+          <button
+            type="submit"
+            className="send-button"
+            data-testid="send-button"
+            aria-label="Send message"
+            title="Send (Enter)"
+            disabled={!canSend}
+          >
+            <SendIcon />
+          </button>
+        )}
       </div>
       <div className="composer__meta">
         <p className="composer__hint" id={hintId}>
           <span className="composer__keys">
+            {replying && onStop ? (
+              <>
+                <kbd>Esc</kbd> to stop ·{' '}
+              </>
+            ) : null}
             <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line ·{' '}
           </span>
           <span className="composer__files">

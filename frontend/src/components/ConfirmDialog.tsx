@@ -1,14 +1,19 @@
 import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { keepTabInside } from '../lib/focusTrap';
 
 export interface ConfirmDialogProps {
   title: string;
   children: ReactNode;
   confirmLabel: string;
+  /** The confirm button's label while `busy`. */
+  busyLabel?: string;
   busy?: boolean;
   error?: string | null;
   onConfirm: () => void;
   onCancel: () => void;
   confirmTestId?: string;
+  /** The confirm button cannot be pressed yet (e.g. until a word is typed). */
+  confirmDisabled?: boolean;
 }
 
 /** A small modal confirmation: focus stays inside, Escape or the backdrop cancels. */
@@ -16,11 +21,13 @@ export function ConfirmDialog({
   title,
   children,
   confirmLabel,
+  busyLabel = 'Working…',
   busy = false,
   error,
   onConfirm,
   onCancel,
   confirmTestId,
+  confirmDisabled = false,
 }: ConfirmDialogProps) {
   const titleId = useId();
   const descId = useId();
@@ -40,20 +47,7 @@ export function ConfirmDialog({
       if (!busy) onCancel();
       return;
     }
-    if (event.key !== 'Tab' || !dialogRef.current) return;
-    const focusable = Array.from(
-      dialogRef.current.querySelectorAll<HTMLElement>('button:not([disabled]), [href], [tabindex]:not([tabindex="-1"])'),
-    );
-    if (focusable.length === 0) return;
-    const first = focusable[0];
-    const last = focusable[focusable.length - 1];
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
+    keepTabInside(event, dialogRef.current);
   };
 
   return (
@@ -87,8 +81,14 @@ export function ConfirmDialog({
           <button type="button" className="button button--ghost" onClick={onCancel} ref={cancelRef} disabled={busy}>
             Cancel
           </button>
-          <button type="button" className="button button--danger" onClick={onConfirm} disabled={busy} data-testid={confirmTestId}>
-            {busy ? 'Clearing…' : confirmLabel}
+          <button
+            type="button"
+            className="button button--danger"
+            onClick={onConfirm}
+            disabled={busy || confirmDisabled}
+            data-testid={confirmTestId}
+          >
+            {busy ? busyLabel : confirmLabel}
           </button>
         </div>
       </div>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StreamSnapshot } from '../api/events';
-import { chatReducer, mergeHistory, newLocalTurn, turnFromJob } from './chatState';
-import { doneJob, makeJob } from '../test/fakes';
+import { chatReducer, isStopped, mergeAlternatives, mergeHistory, newLocalTurn, turnFromJob } from './chatState';
+import { doneJob, makeJob, makeResult } from '../test/fakes';
 
 describe('chat state', () => {
   it('reconciles an optimistic message with its server job', () => {
@@ -20,6 +20,28 @@ describe('chat state', () => {
     expect(merged.map((t) => t.localId)).toEqual(['job:a', 'local:b', 'local:x']);
     // A still-streaming turn keeps what it has shown.
     expect(merged[1].reply).toBe('partial');
+  });
+
+  it('puts an older page before the turns shown, and keeps older pages when the latest is read again', () => {
+    const at = (minute: number) => `2024-05-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+    const job = (id: string, minute: number) => doneJob({ id, text: id, created_at: at(minute) });
+    let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: [job('c', 3), job('d', 4)] });
+    const unsent = newLocalTurn({ localId: 'local:x', kind: 'message', text: 'x', file: null, idempotencyKey: 'k' });
+    state = chatReducer(state, { type: 'add', turn: unsent });
+    state = chatReducer(state, { type: 'historyLoaded', jobs: [job('a', 1), job('b', 2)] });
+    expect(state.turns.map((t) => t.localId)).toEqual(['job:a', 'job:b', 'job:c', 'job:d', 'local:x']);
+    // The latest page again (with a new message): the older page stays first.
+    state = chatReducer(state, { type: 'historyLoaded', jobs: [job('c', 3), job('d', 4), job('e', 5)] });
+    expect(state.turns.map((t) => t.localId)).toEqual(['job:a', 'job:b', 'job:c', 'job:d', 'job:e', 'local:x']);
+  });
+
+  it('keeps one turn for a job that history listed before its submit was answered', () => {
+    const local = newLocalTurn({ localId: 'local:1', kind: 'message', text: 'hi', file: null, idempotencyKey: 'k' });
+    let state = chatReducer({ turns: [] }, { type: 'add', turn: local });
+    state = chatReducer(state, { type: 'historyLoaded', jobs: [makeJob({ id: 'j1', text: 'hi' })] });
+    expect(state.turns.map((t) => t.localId)).toEqual(['job:j1', 'local:1']);
+    state = chatReducer(state, { type: 'submitted', localId: 'local:1', job: makeJob({ id: 'j1', text: 'hi' }) });
+    expect(state.turns.map((t) => [t.localId, t.jobId])).toEqual([['local:1', 'j1']]);
   });
 
   it('takes the final state from history for a turn that finished while away', () => {
@@ -116,5 +138,51 @@ describe('chat state', () => {
     state = chatReducer(state, { type: 'restart', localId: 'job:j', info: { failed_provider: 'gemini', reason: 'x' } });
     expect(state.turns[0].reply).toBe('');
     expect(state.turns[0].restartNotice).toMatch(/gemini/);
+  });
+  it('puts a new alternative in the place of an exchange and drops the turns after it', () => {
+    let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: ['a', 'b', 'c'].map((id) => doneJob({ id })) });
+    const alternative = { ...turnFromJob(makeJob({ id: 'b2', text: 'edited' })), alternativeIds: ['b', 'b2'] };
+    state = chatReducer(state, { type: 'branched', localId: 'job:b', turn: alternative });
+    expect(state.turns.map((t) => t.localId)).toEqual(['job:a', 'job:b2']);
+    expect(state.turns[1].alternativeIds).toEqual(['b', 'b2']);
+    // Its accepted job and final job say nothing of the alternatives: what is known stays.
+    state = chatReducer(state, { type: 'final', localId: 'job:b2', job: doneJob({ id: 'b2', alternative_ids: [] }) });
+    expect(state.turns[1].alternativeIds).toEqual(['b', 'b2']);
+  });
+
+  it('shows another branch in place of the turns shown, keeping turns not accepted yet', () => {
+    let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: ['a', 'b', 'c'].map((id) => doneJob({ id })) });
+    const unsent = newLocalTurn({ localId: 'local:x', kind: 'message', text: 'x', file: null, idempotencyKey: 'k' });
+    state = chatReducer(state, { type: 'add', turn: unsent });
+    const shownA = state.turns[0];
+    state = chatReducer(state, {
+      type: 'branchLoaded',
+      jobs: [doneJob({ id: 'a' }), doneJob({ id: 'b0', alternative_ids: ['b0', 'b'] })],
+    });
+    expect(state.turns.map((t) => t.localId)).toEqual(['job:a', 'job:b0', 'local:x']);
+    expect(state.turns[0]).toBe(shownA);
+    expect(state.turns[1].alternativeIds).toEqual(['b0', 'b']);
+  });
+
+  it('takes the alternatives a listing gives for a turn already shown', () => {
+    let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: [doneJob({ id: 'a', alternative_ids: ['a'] })] });
+    state = chatReducer(state, { type: 'historyLoaded', jobs: [doneJob({ id: 'a', alternative_ids: ['z', 'a'] })] });
+    expect(state.turns[0].alternativeIds).toEqual(['z', 'a']);
+    expect(mergeAlternatives(['a', 'b'], [])).toEqual(['a', 'b']);
+    expect(mergeAlternatives(['a', 'b'], ['b'])).toEqual(['a', 'b']);
+    expect(mergeAlternatives(['a'], ['a', 'b', 'c'])).toEqual(['a', 'b', 'c']);
+  });
+
+  it('marks a stop under way until the job ends, and knows a stopped reply', () => {
+    let state = chatReducer({ turns: [] }, { type: 'historyLoaded', jobs: [makeJob({ id: 'r', status: 'processing' })] });
+    state = chatReducer(state, { type: 'stopping', localId: 'job:r', stopping: true });
+    expect(state.turns[0].stopping).toBe(true);
+    expect(isStopped(state.turns[0])).toBe(false);
+    const stopped = makeJob({ id: 'r', status: 'done', result: makeResult({ reply: 'Once', stopped: true }) });
+    state = chatReducer(state, { type: 'final', localId: 'job:r', job: stopped });
+    expect(state.turns[0]).toMatchObject({ stopping: false, reply: 'Once', phase: 'done' });
+    expect(isStopped(state.turns[0])).toBe(true);
+    // A stop asked for a job that has ended changes nothing.
+    expect(chatReducer(state, { type: 'stopping', localId: 'job:r', stopping: true })).toBe(state);
   });
 });

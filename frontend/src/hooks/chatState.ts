@@ -30,6 +30,10 @@ export interface Turn {
   connection: StreamMode | null;
   lastSeq: number;
   idempotencyKey: string;
+  /** This exchange and its alternatives (regenerated or edited), oldest first; [] when not known. */
+  alternativeIds: string[];
+  /** A stop was asked for and the job has not ended yet. */
+  stopping: boolean;
 }
 
 export interface ChatState {
@@ -48,6 +52,11 @@ export type ChatAction =
   | { type: 'final'; localId: string; job: Job }
   | { type: 'retry'; localId: string; idempotencyKey: string }
   | { type: 'dismiss'; localId: string }
+  | { type: 'stopping'; localId: string; stopping: boolean }
+  /** A regenerate or an edit: `turn` (the new alternative) takes the place of `localId`; the turns after it go. */
+  | { type: 'branched'; localId: string; turn: Turn }
+  /** Another branch is on show: the turns become the page's (the latest of the new branch). */
+  | { type: 'branchLoaded'; jobs: Job[] }
   | { type: 'cleared' };
 
 export const initialChatState: ChatState = { turns: [] };
@@ -72,6 +81,8 @@ export function turnFromJob(job: Job): Turn {
     connection: null,
     lastSeq: 0,
     idempotencyKey: '',
+    alternativeIds: Array.isArray(job.alternative_ids) ? job.alternative_ids : [],
+    stopping: false,
   };
 }
 
@@ -102,7 +113,23 @@ export function newLocalTurn(params: {
     connection: null,
     lastSeq: 0,
     idempotencyKey: params.idempotencyKey,
+    alternativeIds: [],
+    stopping: false,
   };
+}
+
+/**
+ * The alternatives of an exchange, given what is known and what a job just said: listings fill
+ * `alternative_ids`, other answers (an accepted job, a stream's final job) may leave it empty.
+ */
+export function mergeAlternatives(known: string[], incoming: string[] | null | undefined): string[] {
+  if (!Array.isArray(incoming) || incoming.length === 0) return known;
+  return incoming.length >= known.length ? incoming : known;
+}
+
+/** Whether the job of this turn was stopped by the user (its reply is what had streamed). */
+export function isStopped(turn: Pick<Turn, 'job' | 'phase'>): boolean {
+  return turn.phase === 'done' && Boolean(turn.job?.result?.stopped);
 }
 
 /** Apply a job's server state to a turn. */
@@ -123,6 +150,8 @@ function withJob(turn: Turn, job: Job): Turn {
     error: job.status === 'error' ? job.error || 'The assistant could not answer.' : null,
     networkFailure: false,
     connection: terminal ? null : turn.connection,
+    alternativeIds: mergeAlternatives(turn.alternativeIds, job.alternative_ids),
+    stopping: terminal ? false : turn.stopping,
   };
 }
 
@@ -136,10 +165,25 @@ function update(state: ChatState, localId: string, fn: (turn: Turn) => Turn): Ch
   return changed ? { turns } : state;
 }
 
+/** The turn with the alternatives a listing gave (the same turn when nothing changed). */
+function withAlternatives(turn: Turn, ids: string[] | null | undefined): Turn {
+  if (!Array.isArray(ids) || ids.length === 0) return turn;
+  const same = ids.length === turn.alternativeIds.length && ids.every((id, i) => id === turn.alternativeIds[i]);
+  return same ? turn : { ...turn, alternativeIds: ids };
+}
+
+/** When the server created the turn's job (its local send time until then); NaN when unknown. */
+function turnTime(turn: Turn): number {
+  return Date.parse(turn.job?.created_at ?? turn.createdAt);
+}
+
 /**
- * Merge the server history with what is on screen: server order first (turns
- * already shown keep their state, unless the server knows they finished), then
- * local turns the server does not list yet.
+ * Merge a page of the server history (oldest first) with what is on screen. The page's jobs
+ * come in server order (turns already shown keep their state, unless the server knows they
+ * finished); the turns on screen the page does not list stay before it when the server
+ * created them before the page's oldest job (older pages loaded earlier), after it otherwise
+ * (local turns, jobs accepted since the page was read). So the same merge serves a reload of
+ * the latest page and an older page being prepended.
  */
 export function mergeHistory(current: Turn[], jobs: Job[]): Turn[] {
   const byJob = new Map<string, Turn>();
@@ -149,23 +193,30 @@ export function mergeHistory(current: Turn[], jobs: Job[]): Turn[] {
     for (const id of t.previousJobIds) hidden.add(id);
   }
   const used = new Set<string>();
-  const merged: Turn[] = [];
+  const page: Turn[] = [];
+  let oldest = Infinity;
   for (const job of jobs) {
     if (!job || typeof job.id !== 'string' || hidden.has(job.id) || used.has(job.id)) continue;
     used.add(job.id);
+    const created = Date.parse(job.created_at);
+    if (created < oldest) oldest = created;
     const existing = byJob.get(job.id);
     if (!existing) {
-      merged.push(turnFromJob(job));
+      page.push(turnFromJob(job));
     } else if (isTerminal(job.status) && !isTerminal(existing.phase)) {
-      merged.push(withJob(existing, job));
+      page.push(withJob(existing, job));
     } else {
-      merged.push(existing);
+      page.push(withAlternatives(existing, job.alternative_ids));
     }
   }
+  const before: Turn[] = [];
+  const after: Turn[] = [];
   for (const t of current) {
-    if (!t.jobId || !used.has(t.jobId)) merged.push(t);
+    if (t.jobId && used.has(t.jobId)) continue;
+    if (t.jobId && turnTime(t) < oldest) before.push(t);
+    else after.push(t);
   }
-  return merged;
+  return [...before, ...page, ...after];
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
@@ -174,8 +225,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { turns: mergeHistory(state.turns, action.jobs) };
     case 'add':
       return { turns: [...state.turns, action.turn] };
-    case 'submitted':
-      return update(state, action.localId, (t) => ({ ...withJob(t, action.job), lastSeq: 0 }));
+    case 'submitted': {
+      const next = update(state, action.localId, (t) => ({ ...withJob(t, action.job), lastSeq: 0 }));
+      // A history page read meanwhile may already list the job: the turn sent here stays, once.
+      const duplicate = next.turns.some((t) => t.jobId === action.job.id && t.localId !== action.localId);
+      return duplicate
+        ? { turns: next.turns.filter((t) => t.jobId !== action.job.id || t.localId === action.localId) }
+        : next;
+    }
     case 'submitFailed':
       return update(state, action.localId, (t) => ({
         ...t,
@@ -245,6 +302,25 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       }));
     case 'dismiss':
       return { turns: state.turns.filter((t) => t.localId !== action.localId) };
+    case 'stopping': {
+      const turn = state.turns.find((t) => t.localId === action.localId);
+      // Nothing to stop once the job has ended.
+      if (!turn || turn.stopping === action.stopping || (action.stopping && isTerminal(turn.phase))) return state;
+      return update(state, action.localId, (t) => ({ ...t, stopping: action.stopping }));
+    }
+    case 'branched': {
+      const at = state.turns.findIndex((t) => t.localId === action.localId);
+      if (at < 0) return state;
+      const kept = state.turns.slice(0, at).filter((t) => t.jobId !== action.turn.jobId);
+      return { turns: [...kept, action.turn] };
+    }
+    case 'branchLoaded': {
+      // The page is the branch on show: turns of jobs it does not list leave (those of the other
+      // branch); turns not accepted yet stay at the end.
+      const listed = new Set(action.jobs.filter((j) => j && typeof j.id === 'string').map((j) => j.id));
+      const merged = mergeHistory(state.turns, action.jobs);
+      return { turns: merged.filter((t) => (t.jobId ? listed.has(t.jobId) : true)) };
+    }
     case 'cleared':
       return { turns: [] };
     default:

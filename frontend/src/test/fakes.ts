@@ -73,6 +73,9 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
   const now = new Date('2024-05-01T10:00:00Z').toISOString();
   return {
     id: overrides.id ?? `job-${counter}`,
+    conversation_id: 'conv-1',
+    parent_id: null,
+    alternative_ids: [],
     kind: 'message',
     status: 'pending',
     text: 'Hello',
@@ -92,6 +95,7 @@ export function makeResult(overrides: Partial<JobResult> = {}): JobResult {
     provider: 'gemini',
     model: 'gemini-2.0-flash',
     fallback: false,
+    stopped: false,
     usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
     latency_ms: 1200,
     first_token_ms: 200,

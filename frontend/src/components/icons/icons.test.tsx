@@ -29,9 +29,11 @@ describe('icons', () => {
     const names = Object.keys(icons).sort();
     expect(names).toEqual(
       [
-        'AlertIcon', 'ArrowDownIcon', 'CheckIcon', 'ChevronDownIcon', 'CloseIcon', 'CloudOffIcon', 'CopyIcon',
-        'FileIcon', 'ImageIcon', 'InfoIcon', 'LayersIcon', 'PanelIcon', 'PaperclipIcon', 'RefreshIcon', 'SendIcon',
-        'SparkleIcon', 'TrashIcon', 'UploadIcon', 'UserIcon',
+        'AlertIcon', 'ArrowDownIcon', 'CheckIcon', 'ChevronDownIcon', 'ChevronLeftIcon', 'ChevronRightIcon', 'CloseIcon',
+        'CloudOffIcon', 'ConversationIcon', 'CopyIcon', 'DownloadIcon', 'FileIcon', 'ImageIcon', 'ImportIcon', 'InfoIcon',
+        'KeyIcon', 'LayersIcon', 'NewChatIcon', 'PanelIcon', 'PaperclipIcon', 'PencilIcon', 'RefreshIcon', 'RegenerateIcon',
+        'SearchIcon', 'SendIcon', 'SidebarIcon', 'SignInIcon', 'SignOutIcon', 'SparkleIcon', 'StopIcon', 'TrashIcon',
+        'UploadIcon', 'UserIcon', 'UserPlusIcon',
       ].sort(),
     );
     for (const name of names) {

@@ -25,6 +25,11 @@ export interface JobStreams {
   isFollowing: (localId: string) => boolean;
   /** The server took the message or file: follow its job (an idempotent replay may already be done). */
   accepted: (localId: string, res: Pick<SubmitResponse, 'job_id'> & { job?: Job }) => void;
+  /**
+   * The job of the turn `localId` ended, as another answer than its stream said (a stop): close
+   * the stream and show it. Nothing when the stream had already ended it.
+   */
+  finish: (localId: string, job: Job) => void;
 }
 
 export function useJobStreams(
@@ -80,18 +85,30 @@ export function useJobStreams(
   const accepted = useCallback(
     (localId: string, res: Pick<SubmitResponse, 'job_id'> & { job?: Job }) => {
       const job = res.job ?? ({ id: res.job_id, status: 'pending' } as Job);
+      // A history page read meanwhile may have listed the job already (and followed it).
+      if (localId !== `job:${job.id}`) stop(`job:${job.id}`);
       dispatch({ type: 'submitted', localId, job });
       start(localId, job);
       if (job.status === 'done') onReplyDoneRef.current?.(job);
     },
-    [dispatch, start, onReplyDoneRef],
+    [dispatch, start, stop, onReplyDoneRef],
+  );
+
+  const finish = useCallback(
+    (localId: string, job: Job) => {
+      if (!streams.current.has(localId) || !isTerminal(job.status)) return;
+      stop(localId);
+      dispatch({ type: 'final', localId, job });
+      if (job.status === 'done') onReplyDoneRef.current?.(job);
+    },
+    [dispatch, stop, onReplyDoneRef],
   );
 
   // Close every stream on unmount.
   useEffect(() => stopAll, [stopAll]);
 
   return useMemo(
-    () => ({ start, stop, stopAll, isFollowing, accepted }),
-    [start, stop, stopAll, isFollowing, accepted],
+    () => ({ start, stop, stopAll, isFollowing, accepted, finish }),
+    [start, stop, stopAll, isFollowing, accepted, finish],
   );
 }

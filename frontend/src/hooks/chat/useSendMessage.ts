@@ -1,10 +1,19 @@
-/** Sends text messages: an optimistic turn at once, then `POST /messages` with an idempotency key. */
+/**
+ * Sends text messages: an optimistic turn at once, then `POST /conversations/{id}/messages` with an
+ * idempotency key (the conversation is created first when there is none yet).
+ */
 import { useCallback, useMemo } from 'react';
 import * as api from '../../api/client';
 import { ApiError, newIdempotencyKey } from '../../api/client';
 import { newLocalTurn } from '../chatState';
 import type { JobStreams } from './useJobStreams';
-import { errorMessage, type ChatDispatch, type EpochRef } from './shared';
+import {
+  errorMessage,
+  type ChatDispatch,
+  type EpochRef,
+  type ResolveConversation,
+  type SubmittedRef,
+} from './shared';
 
 export interface SendMessage {
   sendMessage: (text: string) => void;
@@ -12,14 +21,24 @@ export interface SendMessage {
   resend: (localId: string, text: string, idempotencyKey: string) => void;
 }
 
-export function useSendMessage(dispatch: ChatDispatch, epochRef: EpochRef, streams: Pick<JobStreams, 'accepted'>): SendMessage {
+export function useSendMessage(
+  dispatch: ChatDispatch,
+  epochRef: EpochRef,
+  streams: Pick<JobStreams, 'accepted'>,
+  resolveConversation: ResolveConversation,
+  submittedRef: SubmittedRef,
+): SendMessage {
   const { accepted } = streams;
 
   const submit = useCallback(
     async (localId: string, text: string, key: string) => {
       const myEpoch = epochRef.current;
       try {
-        const res = await api.postMessage(text, key);
+        const conversationId = await resolveConversation();
+        if (myEpoch !== epochRef.current) return;
+        const res = await api.postConversationMessage(conversationId, text, key);
+        // Even when another conversation is shown by now: the list moves this one up.
+        submittedRef.current?.(conversationId);
         if (myEpoch !== epochRef.current) return;
         accepted(localId, res);
       } catch (err) {
@@ -28,7 +47,7 @@ export function useSendMessage(dispatch: ChatDispatch, epochRef: EpochRef, strea
         dispatch({ type: 'submitFailed', localId, message: errorMessage(err), network });
       }
     },
-    [accepted, dispatch, epochRef],
+    [accepted, dispatch, epochRef, resolveConversation, submittedRef],
   );
 
   const sendMessage = useCallback(

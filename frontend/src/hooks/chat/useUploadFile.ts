@@ -1,6 +1,7 @@
 /**
- * Uploads files: an optimistic file turn at once, a size check in the browser, then `POST /files`
- * with progress. Keeps each File (for Retry) and an abort handle per upload in flight.
+ * Uploads files: an optimistic file turn at once, a size check in the browser, then
+ * `POST /conversations/{id}/files` with progress (the conversation is created first when there is
+ * none yet). Keeps each File (for Retry) and an abort handle per upload in flight.
  */
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import * as api from '../../api/client';
@@ -9,7 +10,15 @@ import { fileExtension, formatBytes } from '../../lib/format';
 import type { AppConfig } from '../../types';
 import { newLocalTurn } from '../chatState';
 import type { JobStreams } from './useJobStreams';
-import { errorMessage, isAbort, useLatestRef, type ChatDispatch, type EpochRef } from './shared';
+import {
+  errorMessage,
+  isAbort,
+  useLatestRef,
+  type ChatDispatch,
+  type EpochRef,
+  type ResolveConversation,
+  type SubmittedRef,
+} from './shared';
 
 /** A client-side check that avoids sending a file the server would refuse for its size. */
 export function precheckFile(file: File, config: AppConfig): string | null {
@@ -27,7 +36,11 @@ export interface UploadFile {
   reupload: (localId: string, idempotencyKey: string) => boolean;
   /** Abort the turn's upload and drop its File. */
   discard: (localId: string) => void;
-  discardAll: () => void;
+  /**
+   * Another conversation is shown: drop every File kept for Retry. Uploads in flight go on (the
+   * server files them in their conversation); their answers are ignored here.
+   */
+  forgetAll: () => void;
 }
 
 export function useUploadFile(
@@ -35,6 +48,8 @@ export function useUploadFile(
   epochRef: EpochRef,
   streams: Pick<JobStreams, 'accepted'>,
   config: AppConfig,
+  resolveConversation: ResolveConversation,
+  submittedRef: SubmittedRef,
 ): UploadFile {
   const files = useRef(new Map<string, File>());
   const uploads = useRef(new Map<string, AbortController>());
@@ -47,11 +62,15 @@ export function useUploadFile(
       const controller = new AbortController();
       uploads.current.set(localId, controller);
       try {
+        const conversationId = await resolveConversation();
+        if (myEpoch !== epochRef.current) return;
         const res = await api.uploadFile(file, {
           idempotencyKey: key,
+          conversationId,
           signal: controller.signal,
           onProgress: (fraction) => dispatch({ type: 'uploadProgress', localId, fraction }),
         });
+        submittedRef.current?.(conversationId);
         if (myEpoch !== epochRef.current) return;
         accepted(localId, res);
       } catch (err) {
@@ -68,7 +87,7 @@ export function useUploadFile(
         if (uploads.current.get(localId) === controller) uploads.current.delete(localId);
       }
     },
-    [accepted, dispatch, epochRef],
+    [accepted, dispatch, epochRef, resolveConversation, submittedRef],
   );
 
   const uploadFile = useCallback(
@@ -109,9 +128,7 @@ export function useUploadFile(
     files.current.delete(localId);
   }, []);
 
-  const discardAll = useCallback(() => {
-    for (const c of uploads.current.values()) c.abort();
-    uploads.current.clear();
+  const forgetAll = useCallback(() => {
     files.current.clear();
   }, []);
 
@@ -125,7 +142,7 @@ export function useUploadFile(
   }, []);
 
   return useMemo(
-    () => ({ uploadFile, hasFile, reupload, discard, discardAll }),
-    [uploadFile, hasFile, reupload, discard, discardAll],
+    () => ({ uploadFile, hasFile, reupload, discard, forgetAll }),
+    [uploadFile, hasFile, reupload, discard, forgetAll],
   );
 }
