@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -29,6 +31,7 @@ import aiohttp
 from bench.common import (
     NO_RATE_LIMITS,
     cpu_per_item_ms,
+    cpu_seconds,
     http_client,
     machine,
     sse_data,
@@ -37,6 +40,33 @@ from bench.common import (
     summary_ms,
 )
 from suite.processes import Suite
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of a process and all its children, live or reaped: PostgreSQL does its work
+    in one backend process per connection, beside the postmaster."""
+    fields = Path(f"/proc/{root}/stat").read_text().rsplit(")", 1)[1].split()
+    total = (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
+            if int(stat[1]) == root:
+                total += cpu_seconds(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue  # exited meanwhile: its time is in the parent's reaped-children figures
+    return total
+
+
+def cpu_with_postgres(suite: Suite) -> dict[str, float]:
+    """suite_cpu, plus the suite's PostgreSQL (postmaster and every backend) before the load generator."""
+    cpu = suite_cpu(suite)
+    if suite.postgres is not None and suite.postgres.process is not None:
+        load = cpu.pop("load generator")
+        cpu["postgres"] = tree_cpu_seconds(suite.postgres.process.pid)
+        cpu["load generator"] = load
+    return cpu
 
 
 async def one_job(client: aiohttp.ClientSession, session: str) -> float:
@@ -51,6 +81,16 @@ async def one_job(client: aiohttp.ClientSession, session: str) -> float:
         if data.get("status") == "error":
             raise RuntimeError(data)
     raise RuntimeError("stream ended before DONE")
+
+
+def failure(error: BaseException) -> str:
+    """What failed: an HTTP status, a job's error (its code, else its text), or the exception."""
+    if isinstance(error, aiohttp.ClientResponseError):
+        return str(error.status)
+    if isinstance(error, RuntimeError) and error.args and isinstance(error.args[0], dict):
+        event = error.args[0]
+        return f"job error {event.get('code') or str(event.get('error', ''))[:80]!r}"
+    return type(error).__name__
 
 
 async def closed_loop(client: aiohttp.ClientSession, jobs: int, concurrency: int) -> tuple[list[float], float]:
@@ -68,7 +108,9 @@ async def closed_loop(client: aiohttp.ClientSession, jobs: int, concurrency: int
     return latencies, time.perf_counter() - started
 
 
-async def open_loop(client: aiohttp.ClientSession, jobs: int, sessions: int, rate: float) -> tuple[list[float], float]:
+async def open_loop(
+    client: aiohttp.ClientSession, jobs: int, sessions: int, rate: float
+) -> tuple[list[float], float, Counter[str]]:
     names = [f"paced-{i}-{uuid.uuid4().hex[:8]}" for i in range(sessions)]
     tasks = []
     started = time.perf_counter()
@@ -77,22 +119,26 @@ async def open_loop(client: aiohttp.ClientSession, jobs: int, sessions: int, rat
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one_job(client, names[n % sessions])))
-    latencies = list(await asyncio.gather(*tasks))
-    return latencies, time.perf_counter() - started
+    # Offered beyond capacity, submits queue up and some fail (503 at the gateway's deadline):
+    # they are counted, not fatal, so the other rates are still measured.
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    failures = Counter(failure(o) for o in outcomes if isinstance(o, BaseException))
+    latencies = [o for o in outcomes if isinstance(o, float)]
+    return latencies, time.perf_counter() - started, failures
 
 
 async def run(suite: Suite, jobs: int, rounds: int, concurrency: int, rates: list[float]) -> list[str]:
     lines = []
     async with http_client(suite.base_url, connections=1000) as client:
         await asyncio.gather(*(one_job(client, "warmup-" + uuid.uuid4().hex) for _ in range(concurrency)))
-        cpu_before = suite_cpu(suite)
+        cpu_before = cpu_with_postgres(suite)
         latencies: list[float] = []
         throughputs = []
         for _ in range(rounds):
             round_latencies, wall = await closed_loop(client, jobs, concurrency)
             latencies += round_latencies
             throughputs.append(jobs / wall)
-        cpu = cpu_per_item_ms(cpu_before, suite_cpu(suite), jobs * rounds)
+        cpu = cpu_per_item_ms(cpu_before, cpu_with_postgres(suite), jobs * rounds)
         lines += [
             f"closed loop, {concurrency} concurrent clients, {rounds} rounds of {jobs} jobs: "
             f"median {statistics.median(throughputs):.1f} jobs/s (rounds: {', '.join(f'{t:.1f}' for t in throughputs)})",
@@ -101,9 +147,10 @@ async def run(suite: Suite, jobs: int, rounds: int, concurrency: int, rates: lis
         ]
         for rate in rates:
             paced = min(jobs, max(100, int(rate * 5)))
-            latencies, wall = await open_loop(client, paced, concurrency, rate)
+            latencies, wall, failures = await open_loop(client, paced, concurrency, rate)
+            failed = f"; FAILED: {', '.join(f'{n} x {what}' for what, n in failures.items())}" if failures else ""
             lines += [
-                f"open loop at {rate:.0f} jobs/s offered ({paced} jobs, {paced / wall:.1f} jobs/s done):",
+                f"open loop at {rate:.0f} jobs/s offered ({paced} jobs, {len(latencies) / wall:.1f} jobs/s done{failed}):",
                 f"  submit -> DONE event: {summary_ms(latencies)}",
             ]
     return lines

@@ -1,6 +1,6 @@
 """Submit throughput: POST /messages beside a bare FastAPI endpoint in the same gateway process.
 
-    python -m bench.submit [--connections 64] [--seconds 10]
+    python -m bench.submit [--connections 64] [--seconds 10] [--sessions-per-thread 1]
 
 Both endpoints sit behind the same middleware and take the same JSON body; the bare one
 (served only when BENCH_ENDPOINTS=1) returns at once, the real one creates a job through
@@ -27,14 +27,19 @@ import uvloop
 from grpc import aio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench.common import NO_RATE_LIMITS, cpu_per_item_ms, cpu_seconds, machine, suite_cpu
+from bench.common import NO_RATE_LIMITS, cpu_per_item_ms, cpu_seconds, machine
+from bench.pipeline import cpu_with_postgres
 from suite.processes import Suite
 
 # wrk.format() replaces wrk.headers when given a table, so every header is listed here.
 WRK_SCRIPT = """
 local n = 0
-setup = function(thread) n = n + 1; thread:set("sid", "bench-session-" .. n .. "-0000") end
+setup = function(thread) n = n + 1; thread:set("tid", n) end
+local i = 0
 request = function()
+  -- One session per wrk thread by default; --sessions-per-thread N takes turns over N.
+  i = i + 1
+  local sid = string.format("bench-session-%d-%04d", tid, i % SESSIONS)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["X-Session-Id"] = sid},
                     '{"text": "benchmark message"}')
 end
@@ -85,12 +90,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--sessions-per-thread",
+        type=int,
+        default=1,
+        help="sessions each of wrk's 2 threads takes turns over (each session's messages go to one conversation)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
-        script.write_text(WRK_SCRIPT)
+        script.write_text(WRK_SCRIPT.replace("SESSIONS", str(args.sessions_per_thread)))
         suite = Suite(
             data_dir=Path(tmp) / "suite",
             # Workers off: this measures accepting jobs, not processing them.
@@ -103,9 +114,9 @@ def main() -> None:
                 ("bare + one gRPC call", "/messages/_bench_grpc"),
                 ("POST /messages", "/messages"),
             ):
-                before = suite_cpu(suite)
+                before = cpu_with_postgres(suite)
                 rps, latency = wrk(f"{suite.base_url}{path}", args.connections, args.seconds, script)
-                after = suite_cpu(suite)
+                after = cpu_with_postgres(suite)
                 for snapshot in (before, after):
                     snapshot.pop("load generator", None)  # wrk is its own process
                 results[name] = (rps, latency, cpu_per_item_ms(before, after, int(rps * args.seconds)))
@@ -113,7 +124,10 @@ def main() -> None:
         finally:
             suite.stop()
     print(f"machine: {machine()}")
-    print(f"wrk -t2 -c{args.connections} -d{args.seconds}s, same gateway process, same middleware")
+    print(
+        f"wrk -t2 -c{args.connections} -d{args.seconds}s, same gateway process, same middleware, "
+        f"{args.sessions_per_thread} session(s) per wrk thread"
+    )
     bare_rps = results["bare endpoint"][0]
     for name, (rps, latency, cpu) in results.items():
         print(f"{name:21s}: {rps:8.1f} req/s ({rps / bare_rps:.2f}x of bare), latency p50/p99 {latency}")

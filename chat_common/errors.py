@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     INVALID_SESSION = "invalid_session"
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
     INVALID_EVENT_ID = "invalid_event_id"
+    INVALID_CURSOR = "invalid_cursor"
     MESSAGE_EMPTY = "message_empty"
     MESSAGE_TOO_LONG = "message_too_long"
     # uploads
@@ -38,10 +39,29 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
     RATE_LIMITED = "rate_limited"
+    # accounts
+    UNAUTHENTICATED = "unauthenticated"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    INVALID_API_KEY = "invalid_api_key"
+    INVALID_EMAIL = "invalid_email"
+    WEAK_PASSWORD = "weak_password"
+    EMAIL_TAKEN = "email_taken"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    TOO_MANY_KEYS = "too_many_keys"
+    CSRF_FAILED = "csrf_failed"
+    ACCOUNTS_DISABLED = "accounts_disabled"
+    API_KEY_NOT_FOUND = "api_key_not_found"
+    SIGN_IN_REQUIRED = "sign_in_required"
+    OIDC_FAILED = "oidc_failed"
     # things that are not there
     NOT_FOUND = "not_found"
     JOB_NOT_FOUND = "job_not_found"
+    CONVERSATION_NOT_FOUND = "conversation_not_found"
+    FACT_NOT_FOUND = "fact_not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
+    # state that moved on
+    BRANCH_CHANGED = "branch_changed"
+    NOT_REGENERABLE = "not_regenerable"
     # the suite itself
     SERVICE_UNAVAILABLE = "service_unavailable"
     BACKEND_ERROR = "backend_error"
@@ -82,6 +102,11 @@ class NotFound(ServiceError):
 class InvalidArgument(ServiceError):
     status = grpc.StatusCode.INVALID_ARGUMENT
     default_code = ErrorCode.INVALID_ARGUMENT
+
+
+class FailedPrecondition(ServiceError):
+    status = grpc.StatusCode.FAILED_PRECONDITION
+    default_code = ErrorCode.BRANCH_CHANGED
 
 
 class Unavailable(ServiceError):

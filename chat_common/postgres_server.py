@@ -1,8 +1,9 @@
 """Launches a real PostgreSQL server for the run command and the tests, like `redis_server`.
 
-The first step of issue #13: nothing in the suite uses it yet. The binaries (`initdb`,
+The suite starts one when no DATABASE_URL is given. The binaries (`initdb`,
 `postgres`, `pg_isready`, `createdb`) come from PATH, else from the newest install under
-/usr/lib/postgresql/*/bin (Debian and Ubuntu). The cluster lives in `data_dir`, listens on
+/usr/lib/postgresql/*/bin (Debian and Ubuntu), else from the `pgserver` wheel (PostgreSQL 16,
+a dependency, so a machine without PostgreSQL still runs the suite). The cluster lives in `data_dir`, listens on
 127.0.0.1 only, with trust authentication for the `chat` role.
 
 PostgreSQL refuses to run as root, and CI runs as root: then the cluster is owned and run by an
@@ -14,6 +15,7 @@ signal again after the change of user, which clears it. Everything else is the s
 from __future__ import annotations
 
 import glob
+import importlib.util
 import logging
 import os
 import pwd
@@ -38,7 +40,17 @@ def find_bin_dir() -> Path | None:
     if found and shutil.which("postgres"):
         return Path(os.path.realpath(found)).parent
     installs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
-    return Path(installs[-1]).parent if installs else None
+    return Path(installs[-1]).parent if installs else wheel_bin_dir()
+
+
+def wheel_bin_dir() -> Path | None:
+    """The binaries the `pgserver` wheel ships, found without importing it (its import starts
+    nothing, but pulls in psutil and friends for no use here)."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return bin_dir if (bin_dir / "postgres").is_file() else None
 
 
 def _run_as() -> pwd.struct_passwd | None:
@@ -61,8 +73,8 @@ class PostgresServer(ChildServer):
     stop_signal = signal.SIGINT
     stop_timeout_s = 15.0
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
-        bin_dir = find_bin_dir()
+    def __init__(self, data_dir: Path, port: int | None = None, bin_dir: Path | None = None) -> None:
+        bin_dir = bin_dir or find_bin_dir()
         if bin_dir is None:
             raise RuntimeError("no PostgreSQL on this machine: install it (Debian: postgresql) or set DATABASE_URL")
         self.bin_dir = bin_dir
@@ -120,7 +132,9 @@ class PostgresServer(ChildServer):
         self._init_cluster()
         server = self._command(
             "postgres", "-D", str(self.cluster), "-p", str(self.port),
-            "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.cluster}",
+            # TCP only: a Unix socket's path is limited to 107 bytes, which a deep data folder
+            # (a test's temp path) exceeds, and every client here connects over TCP.
+            "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
         )  # fmt: skip
         log_file = (self.data_dir / "postgres.log").open("ab")
         self.process = subprocess.Popen(wrap(server), stdout=log_file, stderr=log_file, start_new_session=True)
@@ -135,7 +149,13 @@ class PostgresServer(ChildServer):
         return subprocess.run(probe, capture_output=True).returncode == 0
 
     def _create_database(self) -> None:
-        create = self._command("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", ROLE, DATABASE)
+        self.create_database(DATABASE)
+
+    def create_database(self, name: str) -> str:
+        """Creates database `name` (if missing) owned by the chat role; returns its URL. Tests
+        give each test a database of its own this way, on one server."""
+        create = self._command("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", ROLE, name)
         result = subprocess.run(create, capture_output=True, text=True)
         if result.returncode != 0 and "already exists" not in result.stderr:
             raise RuntimeError(f"createdb failed: {result.stderr.strip()}")
+        return f"postgresql://{ROLE}@127.0.0.1:{self.port}/{name}"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 
 from chat_common import pb
+from chat_common.database import migrate, open_engine, probe_database
 from chat_common.grpc.server import run_until_signal, start_server
 from chat_common.local_models import ModelError, lookup, resolve
 from chat_common.process import init_process, run_service
+from context_service.db import MIGRATIONS, VERSION_TABLE
+from context_service.db.archive import TurnArchive
+from context_service.db.profiles import OwnerProfiles
 from context_service.engine import ContextConfig, ContextEngine, LlamaVocabTokenizer, get_tokenizer
 from context_service.servicer import ContextServicer
 from context_service.settings import ContextSettings
@@ -41,16 +45,23 @@ async def main() -> None:
     init_process("context_service", settings)
     config = ContextConfig(followup_headroom_fraction=settings.context_followup_headroom)
     engine = ContextEngine(model_tokenizer(settings), config)
+    database = open_engine(settings, "context_service")
+    await migrate(database, MIGRATIONS, VERSION_TABLE)
     redis = settings.redis()
-    servicer = ContextServicer(engine, TurnStore(redis, engine, settings.index_cache_sessions), settings)
+    store = TurnStore(redis, engine, settings.index_cache_sessions, TurnArchive(database))
+    servicer = ContextServicer(engine, store, settings, OwnerProfiles(database))
     server = await start_server(
         lambda s: pb.context_grpc.add_ContextServiceServicer_to_server(servicer, s),
         [pb.CONTEXT_SERVICE],
         settings.bind,
     )
 
+    probe = probe_database(settings, server, pb.CONTEXT_SERVICE)
+
     async def on_stop() -> None:
+        probe.cancel()
         await redis.aclose()
+        await database.dispose()
 
     await run_until_signal(server, settings.shutdown_grace_s, on_stop)
 

@@ -8,9 +8,11 @@ import time
 from grpc import aio
 
 from chat_common import pb
-from chat_common.errors import InvalidArgument, require
+from chat_common.errors import FailedPrecondition, InvalidArgument, require
 from chat_common.metrics import CONTEXT_REDUCTION, CONTEXT_TOKENS_SAVED
-from context_service.engine import BudgetTooSmallError, ContextEngine, ContextResult, Turn
+from context_service.db.profiles import OwnerProfiles
+from context_service.engine import BudgetTooSmallError, ContextEngine, ContextResult, SessionIndex, Turn
+from context_service.owner_profile import OwnerNote, delete_fact, fact_out, learned, note_for, set_fact
 from context_service.settings import ContextSettings
 from context_service.store import TurnStore
 
@@ -41,11 +43,17 @@ def to_response(result: ContextResult) -> pb.context.BuildContextResponse:
     )
 
 
+def _head(index: SessionIndex) -> str:
+    """The exchange the memory ends with ("" when empty)."""
+    return index.turns[-1].turn_id.split(":")[0] if index.turns else ""
+
+
 class ContextServicer(pb.context_grpc.ContextServiceServicer):
-    def __init__(self, engine: ContextEngine, store: TurnStore, settings: ContextSettings) -> None:
+    def __init__(self, engine: ContextEngine, store: TurnStore, settings: ContextSettings, profiles: OwnerProfiles) -> None:
         self.engine = engine
         self.store = store
         self.settings = settings
+        self.profiles = profiles
 
     async def BuildContext(
         self, request: pb.context.BuildContextRequest, context: aio.ServicerContext
@@ -56,6 +64,20 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
             raise InvalidArgument(f"token_budget must be between 0 and {MAX_BUDGET}")
         budget = request.token_budget or self.settings.default_token_budget
         index = await self.store.index(request.session_id)
+        if request.check_branch and _head(index) != request.after_turn_id:
+            # Not the branch the message follows: the user regenerated, edited or switched.
+            if not request.set_branch:
+                raise FailedPrecondition("the conversation's branch changed: send the branch (set_branch)")
+            await self.store.set_branch(request.session_id, list(request.branch_turn_ids))
+            index = await self.store.index(request.session_id)
+        note = OwnerNote("", frozenset())
+        if request.owner:
+            note = note_for(await self.profiles.all(request.owner), index)
+        index.hidden_facts = note.hidden
+        note_tokens = self.engine.tok.count(note.text) + 4 if note.text else 0
+        if note_tokens and budget - note_tokens < budget // 2:
+            note, note_tokens = OwnerNote("", note.hidden), 0  # a small budget keeps its room for the turns
+        budget -= note_tokens
         message = request.message
         # A message larger than the whole budget (a pasted document) is cut to fit, not refused.
         while True:
@@ -77,7 +99,11 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
             len(result.turns),
             result.stats.turns_total,
         )
-        return to_response(result)
+        response = to_response(result)
+        if note.text:
+            response.messages.insert(0, pb.common.ChatMessage(role=pb.common.ROLE_SYSTEM, content=note.text))
+            response.stats.context_tokens += note_tokens
+        return response
 
     async def AppendTurn(
         self, request: pb.context.AppendTurnRequest, context: aio.ServicerContext
@@ -93,13 +119,16 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         if request.assistant_text:
             turns.append(Turn(f"{request.turn_id}:a", "assistant", request.assistant_text, ts))
         appended, total = await self.store.append(request.session_id, request.turn_id, turns)
+        if appended and request.owner:
+            index = await self.store.index(request.session_id)
+            await self.profiles.learn(request.owner, learned(index), int(ts * 1000))
         return pb.context.AppendTurnResponse(appended=appended, turns_total=total)
 
     async def ClearContext(
         self, request: pb.context.ClearContextRequest, context: aio.ServicerContext
     ) -> pb.context.ClearContextResponse:
         require(request.session_id, "session_id")
-        return pb.context.ClearContextResponse(cleared_turns=await self.store.clear(request.session_id))
+        return pb.context.ClearContextResponse(cleared_turns=await self.store.clear(request.session_id, request.deleted))
 
     async def GetProfile(self, request: pb.context.GetProfileRequest, context: aio.ServicerContext) -> pb.context.UserProfile:
         require(request.session_id, "session_id")
@@ -115,3 +144,36 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
             for f in index.profile.facts()
         ]
         return pb.context.UserProfile(facts=facts, summary="; ".join(index.profile.render_lines()))
+
+    async def GetOwnerProfile(
+        self, request: pb.context.OwnerProfileRequest, context: aio.ServicerContext
+    ) -> pb.context.UserProfile:
+        require(request.owner, "owner")
+        facts = [f for f in await self.profiles.all(request.owner) if not f.deleted]
+        return pb.context.UserProfile(facts=[fact_out(f) for f in facts], summary="; ".join(f"{f.key}: {f.value}" for f in facts))
+
+    async def SetFact(self, request: pb.context.SetFactRequest, context: aio.ServicerContext) -> pb.context.ProfileFact:
+        require(request.owner, "owner")
+        return await set_fact(self.profiles, request.owner, request.key, request.value)
+
+    async def DeleteFact(
+        self, request: pb.context.DeleteFactRequest, context: aio.ServicerContext
+    ) -> pb.context.DeleteFactResponse:
+        require(request.owner, "owner")
+        await delete_fact(self.profiles, request.owner, request.key)
+        return pb.context.DeleteFactResponse(deleted=True)
+
+    async def MoveProfile(
+        self, request: pb.context.MoveProfileRequest, context: aio.ServicerContext
+    ) -> pb.context.MoveProfileResponse:
+        require(request.from_owner, "from_owner")
+        require(request.to_owner, "to_owner")
+        if request.from_owner == request.to_owner:
+            return pb.context.MoveProfileResponse(moved=0)
+        return pb.context.MoveProfileResponse(moved=await self.profiles.move(request.from_owner, request.to_owner))
+
+    async def DeleteProfile(
+        self, request: pb.context.OwnerProfileRequest, context: aio.ServicerContext
+    ) -> pb.context.DeleteProfileResponse:
+        require(request.owner, "owner")
+        return pb.context.DeleteProfileResponse(deleted=await self.profiles.erase(request.owner))

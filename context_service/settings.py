@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from chat_common.database import DatabaseSettings
 from chat_common.settings import ServiceSettings
 
 DEFAULT_SYSTEM_PROMPT = (
@@ -8,7 +9,7 @@ DEFAULT_SYSTEM_PROMPT = (
 )
 
 
-class ContextSettings(ServiceSettings):
+class ContextSettings(ServiceSettings, DatabaseSettings):
     """ContextService settings (environment variables of the same names, upper-case)."""
 
     context_bind: str = ""
@@ -22,7 +23,7 @@ class ContextSettings(ServiceSettings):
     # the next turns only append to the prompt and a local model reuses its cached prefix.
     # 0 spends the whole budget on every prompt (a provider with no prefix cache of ours).
     context_followup_headroom: float = 0.4
-    # Sessions whose index stays in memory; others are rebuilt from Redis on demand.
+    # Sessions whose index stays in memory; others are rebuilt from Redis (or PostgreSQL) on demand.
     index_cache_sessions: int = 256
     # Optional path to a GGUF whose vocabulary counts tokens (default: the local model's).
     tokenizer_gguf: str = ""

@@ -20,11 +20,13 @@ from starlette.types import Scope
 
 from chat_common.tracing import instrument_fastapi
 from gateway import docs, errors
+from gateway.accounts.identity import IdentityMiddleware
+from gateway.accounts.lifecycle import open_accounts
 from gateway.backends import Backends
 from gateway.cleanup import cleanup_loop
 from gateway.observability import ObservabilityMiddleware
 from gateway.ratelimit import RateLimitMiddleware
-from gateway.routes import bench, chat, files, health, messages
+from gateway.routes import auth, bench, chat, conversations, files, health, messages, oidc, profile
 from gateway.security import (
     DOCS_PATHS,
     PUBLIC_PATHS,
@@ -63,24 +65,26 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         backends = Backends.open(settings)
         app.state.backends = backends
         session_keys.configure(await load_secret(backends.redis, settings.session_secret))
+        app.state.session_keys = session_keys
         Path(settings.upload_dir).mkdir(parents=True, exist_ok=True)
         cleanup = asyncio.create_task(
             cleanup_loop(settings.upload_dir, settings.upload_orphan_ttl_s, settings.upload_cleanup_interval_s),
             name="upload-cleanup",
         )
         log.info(
-            "gateway ready on http://%s:%d (API keys %s)",
+            "gateway ready on http://%s:%d (%s)",
             settings.gateway_host,
             settings.gateway_port,
-            "required" if settings.api_key_list() else "not required",
+            _access(settings),
         )
-        try:
-            yield
-        finally:
-            cleanup.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await cleanup
-            await backends.close()
+        async with open_accounts(app, settings, backends):
+            try:
+                yield
+            finally:
+                cleanup.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await cleanup
+                await backends.close()
 
     app = FastAPI(
         title="Chat assistant API",
@@ -93,16 +97,26 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     docs.install(app)
-    for module in (messages, files, chat, health):
+    for module in (messages, files, conversations, profile, chat, auth, oidc, health):
         app.include_router(module.router)
     if settings.bench_endpoints:
         app.include_router(bench.router)
 
     # Added innermost first. A request passes: security headers -> CORS -> API key -> session
-    # -> rate limit -> JSON body limit -> the routes. All are pure ASGI, so SSE streams pass untouched.
-    app.add_middleware(JsonBodyMiddleware, max_bytes=settings.max_json_body_bytes)
+    # -> identity (with accounts) -> rate limit -> JSON body limit -> the routes. All are pure
+    # ASGI, so SSE streams pass untouched.
+    app.add_middleware(JsonBodyMiddleware, max_bytes=settings.max_json_body_bytes, import_bytes=settings.max_import_bytes)
     app.add_middleware(RateLimitMiddleware, settings=settings)
-    app.add_middleware(SessionMiddleware, keys=session_keys, cookie_name=settings.session_cookie, secure=settings.cookie_secure)
+    if settings.accounts:
+        app.add_middleware(IdentityMiddleware, settings=settings, keys=session_keys)
+    app.add_middleware(
+        SessionMiddleware,
+        keys=session_keys,
+        cookie_name=settings.session_cookie,
+        secure=settings.cookie_secure,
+        honour_header=not settings.accounts,
+        issue=not settings.accounts or settings.allow_guests,
+    )
     app.add_middleware(ApiKeyMiddleware, keys=settings.api_key_list(), static_dir=settings.frontend_dist)
     origins = settings.cors_origin_list()
     if origins:
@@ -110,8 +124,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=origins,
             allow_credentials="*" not in origins,  # never cookies for any origin
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "X-API-Key", "X-Session-Id", "Idempotency-Key", "Last-Event-ID", "Content-Type"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "X-API-Key",
+                "X-Session-Id",
+                "X-CSRF-Token",
+                "Idempotency-Key",
+                "Last-Event-ID",
+                "Content-Type",
+            ],
             expose_headers=["Retry-After"],
             max_age=600,
         )
@@ -132,6 +154,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     return app
 
 
+def _access(settings: GatewaySettings) -> str:
+    if settings.accounts:
+        return "accounts, guests " + ("allowed" if settings.allow_guests else "not allowed")
+    return "guests, API keys " + ("required" if settings.api_key_list() else "not required")
+
+
 # Python's str.strip() whitespace (str.isspace): a message must hold one character outside it.
 NOT_BLANK = "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 
@@ -145,9 +173,13 @@ def _customize_openapi(app: FastAPI, settings: GatewaySettings) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        text = schema["components"]["schemas"]["MessageIn"]["properties"]["text"]
-        text["maxLength"] = min(text.get("maxLength", settings.max_message_chars), settings.max_message_chars)
-        text["pattern"] = NOT_BLANK
+        components = schema["components"]["schemas"]
+        for model in ("MessageIn", "MessageEdit"):
+            text = components[model]["properties"]["text"]
+            text["maxLength"] = min(text.get("maxLength", settings.max_message_chars), settings.max_message_chars)
+        # Texts the routes strip and refuse when blank (with a code of their own, not a 422).
+        for model, field in (("MessageIn", "text"), ("MessageEdit", "text"), ("ConversationPatch", "title"), ("FactIn", "value")):
+            components[model]["properties"][field]["pattern"] = NOT_BLANK
         if keys_required:
             schema["components"]["securitySchemes"] = {
                 "bearer": {"type": "http", "scheme": "bearer"},

@@ -11,13 +11,19 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from redis.asyncio import Redis
 
 from chat_common import pb
+from chat_common.database import health_name
 from chat_common.grpc.client import channel
 from gateway.batching import JobBatcher
 from gateway.fanout import FeedHub
 from gateway.settings import GatewaySettings
 
 SERVICES = pb.SERVICE_NAMES
-# Optional parts, reported by the inference service's health under these names when configured.
+# Parts behind a service, each reported by that service's health under a name of its own:
+# required ones (the job service's PostgreSQL) and optional ones (the local model, when configured).
+REQUIRED = {
+    "postgres": ("job_service", health_name(pb.JOB_SERVICE)),
+    "postgres_context": ("context_service", health_name(pb.CONTEXT_SERVICE)),
+}
 OPTIONAL = {"local_model": ("inference_service", f"{pb.INFERENCE_SERVICE}.local")}
 
 
@@ -26,6 +32,7 @@ class Backends:
     redis: Redis
     channels: dict[str, aio.Channel]
     jobs: pb.jobs_grpc.JobServiceStub
+    conversations: pb.conversations_grpc.ConversationServiceStub
     context: pb.context_grpc.ContextServiceStub
     feeds: FeedHub
     submits: JobBatcher
@@ -42,6 +49,7 @@ class Backends:
             redis=settings.redis(),
             channels=channels,
             jobs=jobs,
+            conversations=pb.conversations_grpc.ConversationServiceStub(channels["job_service"]),
             context=pb.context_grpc.ContextServiceStub(channels["context_service"]),
             feeds=FeedHub(jobs),
             submits=JobBatcher(jobs, timeout_s=settings.gateway_rpc_timeout_s),
@@ -64,14 +72,19 @@ class Backends:
         The checks run at once, each bounded by `timeout`, so a hung part never holds up the
         answer: /readyz answers within about `timeout` whatever hangs.
         """
-        names = ["redis", *SERVICES]
-        results = await asyncio.gather(self._redis_health(timeout), *(self._grpc_health(n, timeout) for n in SERVICES))
-        report = dict(zip(names, results, strict=True))
-        for name, (owner, service) in OPTIONAL.items():
-            if report.get(owner) == "ok":
-                state = await self._grpc_health(owner, timeout, service)
-                if state != "not configured":
-                    report[name] = "down" if state == "not serving" else state
+        parts = {**REQUIRED, **OPTIONAL}
+        names = ["redis", *SERVICES, *parts]
+        results = await asyncio.gather(
+            self._redis_health(timeout),
+            *(self._grpc_health(n, timeout) for n in SERVICES),
+            *(self._grpc_health(owner, timeout, service) for owner, service in parts.values()),
+        )
+        states = dict(zip(names, results, strict=True))
+        report = {name: states[name] for name in ["redis", *SERVICES]}
+        for name, (owner, _service) in parts.items():  # a part is reported when its service answers
+            state = states[name]
+            if report.get(owner) == "ok" and state != "not configured":
+                report[name] = "down" if state == "not serving" else state
         return report
 
     async def _redis_health(self, timeout: float) -> str:

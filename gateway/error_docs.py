@@ -6,8 +6,10 @@ from gateway.schemas import ErrorOut
 
 ERROR_DESCRIPTIONS = {
     400: "Bad request (e.g. an empty message or a malformed header)",
-    401: "Missing or invalid API key (only when API keys are configured)",
-    404: "Not found, or not a job of this session",
+    401: "Not signed in, or a missing or invalid API key (with accounts, or with service keys configured)",
+    403: "A cookie-authenticated write without its CSRF token or from another site; an action an API key cannot do",
+    404: "Not found, or not this owner's (a job, a conversation, a key)",
+    409: "Already exists (an account's email)",
     413: "Body, message or file too large",
     415: "Unsupported content type or file type",
     422: "The body does not match the schema",

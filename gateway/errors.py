@@ -7,6 +7,7 @@ reason in their status details, never by their message text.
 from __future__ import annotations
 
 import logging
+import re
 
 import grpc
 from fastapi import FastAPI, Request
@@ -14,10 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from grpc import aio
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from chat_common.database import transient
 from chat_common.errors import ErrorCode
 from chat_common.grpc.status import reason_of
+from gateway.paths import is_upload
 
 log = logging.getLogger("gateway.errors")
 
@@ -34,6 +38,9 @@ _GRPC_TO_HTTP = {
 # What the gateway says for a service's reason: its own wording, the same on every path.
 _REASON_TEXT = {
     ErrorCode.JOB_NOT_FOUND: "Job not found.",
+    ErrorCode.CONVERSATION_NOT_FOUND: "Conversation not found.",
+    ErrorCode.FACT_NOT_FOUND: "No such fact in the profile.",
+    ErrorCode.INVALID_CURSOR: "The cursor is not valid: pass next_cursor from a previous page.",
     ErrorCode.NOT_FOUND: "Not found.",
 }
 # Codes of errors raised by the web framework itself, by HTTP status.
@@ -77,11 +84,27 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "Invalid request: " + "; ".join(parts) if parts else "Invalid request."
 
 
+def _allowed(request: Request, fallback: str) -> str:
+    """Every method the API documents for this path: Starlette names only the first matching
+    route's, and GET and PATCH /messages/{id} are two routes. A literal path (/conversations/
+    import) is its own resource, not an id of the templated one beside it."""
+    if not hasattr(request.app.state, "allowed_methods"):
+        request.app.state.allowed_methods = [
+            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), {m.upper() for m in operations})
+            for path, operations in request.app.openapi().get("paths", {}).items()
+        ]
+    path = request.url.path
+    matching = [(pattern, found) for pattern, found in request.app.state.allowed_methods if pattern.match(path)]
+    literal = [found for pattern, found in matching if "[^/]+" not in pattern.pattern]
+    methods = set().union(*(literal or [found for _, found in matching]))
+    return ", ".join(sorted(methods)) or fallback
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
         # An upload refused part-way has an unread rest of body.
-        return error_response(exc.status, exc.message, exc.code, exc.headers, close=request.url.path == "/files")
+        return error_response(exc.status, exc.message, exc.code, exc.headers, close=is_upload(request.url.path))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -95,7 +118,10 @@ def install(app: FastAPI) -> None:
         elif message == "There was an error parsing the body":
             message = "The request body could not be parsed. Send JSON encoded as UTF-8."
         code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
-        return error_response(exc.status_code, message, code, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed(request, (headers or {}).get("Allow", ""))}
+        return error_response(exc.status_code, message, code, headers)
 
     @app.exception_handler(aio.AioRpcError)
     async def _rpc(request: Request, exc: aio.AioRpcError) -> JSONResponse:
@@ -105,6 +131,14 @@ def install(app: FastAPI) -> None:
     async def _redis(request: Request, exc: RedisError) -> JSONResponse:
         log.warning("redis unavailable: %s", type(exc).__name__)
         return error_response(503, UNAVAILABLE_TEXT, ErrorCode.SERVICE_UNAVAILABLE, {"Retry-After": "2"})
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if transient(exc):  # the accounts tables' PostgreSQL is away or slow
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return error_response(503, UNAVAILABLE_TEXT, ErrorCode.SERVICE_UNAVAILABLE, {"Retry-After": "2"})
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return error_response(500, "Internal server error.", ErrorCode.INTERNAL)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,7 @@ which lets the SSE route answer 404 before it starts streaming without a separat
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -29,7 +30,7 @@ TERMINAL = (pb.common.JOB_STATUS_DONE, pb.common.JOB_STATUS_ERROR)
 
 class JobFeed:
     def __init__(self) -> None:
-        self.events: list[pb.jobs.JobEvent] = []  # events[i].seq == i + 1
+        self.events: list[pb.jobs.JobEvent] = []  # in increasing seq (a rebuilt log jumps ahead)
         self.finished = False
         self.readers = 0
         self.error: aio.AioRpcError | None = None  # why the stream failed before its first event
@@ -57,13 +58,16 @@ class JobFeed:
         changed.set()
 
     async def follow(self, after_seq: int, keepalive_s: float = 0.0) -> AsyncIterator[pb.jobs.JobEvent | None]:
-        """The events after `after_seq`, as they come; None after each `keepalive_s` of silence."""
-        position = after_seq
+        """The events after `after_seq`, as they come; None after each `keepalive_s` of silence.
+        Events still arriving may be at or below `after_seq` (the feed is filled from the start)."""
+        position = bisect.bisect_right(self.events, after_seq, key=lambda event: event.seq)
         while True:
             changed = self._changed
             while position < len(self.events):
-                yield self.events[position]
+                event = self.events[position]
                 position += 1
+                if event.seq > after_seq:
+                    yield event
             if self.finished:
                 return
             if keepalive_s <= 0:

@@ -19,8 +19,12 @@ def idempotency_key(header: str | None, body_key: str | None = None) -> str:
 async def create_job(backends: Backends, request: pb.jobs.CreateJobRequest) -> tuple[JobAccepted, bool]:
     """The accepted job, and whether it is new (False: an idempotent replay)."""
     reply = await backends.submits.create(request)
+    return accepted(reply), reply.created
+
+
+def accepted(reply: pb.jobs.CreateJobResponse) -> JobAccepted:
     job = job_out(reply.job)
-    return JobAccepted(job_id=job.id, status=job.status, job=job), reply.created
+    return JobAccepted(job_id=job.id, status=job.status, job=job)
 
 
 def check_job_id(job_id: str) -> None:

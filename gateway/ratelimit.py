@@ -5,8 +5,9 @@ counters and sets their expiry on the first hit, atomically, in one round trip; 
 over either limit gets 429 with `Retry-After` (the seconds until that window ends).
 
 Two classes of request, each with its own limits (see GatewaySettings):
-- writes: POST /messages, POST /files, DELETE /chat/clear;
-- reads: every other API request (GET /messages/{id} polling, history, events, profile, config).
+- writes: every API request that changes something (POST, PATCH, DELETE: messages, files,
+  conversations, a clear);
+- reads: every GET (polling a message, history, events, conversations, profile, config).
 Health checks, the web UI's files and the docs are not limited.
 
 If Redis is unreachable or slow the limiter fails open: the request goes through and a
@@ -31,7 +32,7 @@ from gateway.settings import GatewaySettings
 
 log = logging.getLogger("gateway.ratelimit")
 
-WRITES = frozenset({("POST", "/messages"), ("POST", "/files"), ("DELETE", "/chat/clear")})
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 # KEYS: counters; ARGV[1]: window in ms. Returns count, ttl_ms for each key.
 _LUA = """
@@ -94,6 +95,15 @@ class RateLimiter:
         return max(1, math.ceil(wait_ms / 1000)) if wait_ms else 0
 
 
+def owner_counter(kind: str, owner: str) -> str:
+    """The window counter of one owner's reads ("r") or writes ("w")."""
+    return f"ratelimit:{kind}:session:{owner}"
+
+
+def owner_counters(owner: str) -> list[str]:
+    return [owner_counter(kind, owner) for kind in ("r", "w")]
+
+
 class RateLimitMiddleware:
     """Pure ASGI; sits inside the session middleware, which puts the session id in the scope."""
 
@@ -107,14 +117,14 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["method"] == "OPTIONS" or not is_api(scope["path"]):
             await self.app(scope, receive, send)
             return
-        kind = "w" if (scope["method"], scope["path"]) in WRITES else "r"
+        kind = "r" if scope["method"] in READ_METHODS else "w"
         limits = self.writes if kind == "w" else self.reads
         session = scope.get("state", {}).get("session_id") or ""
         client = scope.get("client")
         ip = client[0] if client else "unknown"
         counters = [(f"ratelimit:{kind}:ip:{ip}", limits.per_ip)]
         if session:
-            counters.append((f"ratelimit:{kind}:session:{session}", limits.per_session))
+            counters.append((owner_counter(kind, session), limits.per_session))
         backends = getattr(scope["app"].state, "backends", None)
         wait = await self.limiter.check(backends.redis, counters) if backends is not None else 0
         if wait:

@@ -21,6 +21,10 @@ KIND = {pb.common.JOB_KIND_MESSAGE: "message", pb.common.JOB_KIND_FILE: "file"}
 JobStatus = Literal["pending", "processing", "done", "error"]
 
 
+class MessageEdit(BaseModel):
+    text: str = Field(description="The message's new text; it is sent again.", max_length=100_000)
+
+
 class MessageIn(BaseModel):
     text: str = Field(description="The user's message.", max_length=100_000)
     client_id: str | None = Field(default=None, max_length=200, description="Optional idempotency key.")
@@ -57,6 +61,7 @@ class ContextOut(BaseModel):
 
 class ResultOut(BaseModel):
     reply: str
+    stopped: bool = Field(description="The user stopped the reply: `reply` is what had been streamed.")
     provider: str
     model: str
     fallback: bool
@@ -68,6 +73,11 @@ class ResultOut(BaseModel):
 
 class JobOut(BaseModel):
     id: str
+    conversation_id: str
+    parent_id: str | None = Field(description="The exchange this one follows on its branch; null for the first.")
+    alternative_ids: list[str] = Field(
+        description="This exchange and its alternatives (regenerated or edited), oldest first; filled in listings."
+    )
     kind: Literal["message", "file"]
     status: JobStatus
     text: str
@@ -105,8 +115,23 @@ class FactOut(BaseModel):
     key: str
     value: str
     confidence: float
-    source_turn: str
+    source_turn: str = Field(description="The message it was learned from; empty for one the user set.")
     updated_at: str
+    edited: bool = Field(description="Set by the user, not learned from chat.")
+
+
+class FactIn(BaseModel):
+    value: str = Field(min_length=1, max_length=500)
+
+
+class FactEnvelope(BaseModel):
+    success: Literal[True] = True
+    fact: FactOut
+
+
+class FactDeleted(BaseModel):
+    success: Literal[True] = True
+    deleted: Literal[True] = True
 
 
 class ProfileBody(BaseModel):
@@ -140,6 +165,44 @@ class ReadyOut(BaseModel):
     error: str | None = None
 
 
+class ConversationIn(BaseModel):
+    title: str = Field(default="", max_length=200, description="Optional; the first message names it otherwise.")
+
+
+class ConversationPatch(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class ConversationOut(BaseModel):
+    id: str
+    title: str
+    created_at: str
+    updated_at: str = Field(description="The last message or rename: the list's order.")
+    message_count: int
+
+
+class ConversationEnvelope(BaseModel):
+    success: Literal[True] = True
+    conversation: ConversationOut
+
+
+class ConversationsOut(BaseModel):
+    success: Literal[True] = True
+    items: list[ConversationOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class MessagesPageOut(BaseModel):
+    success: Literal[True] = True
+    items: list[JobOut] = Field(description="Oldest first.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for older messages; null at the first one.")
+
+
+class DeletedOut(BaseModel):
+    success: Literal[True] = True
+    deleted_messages: int
+
+
 class ErrorOut(BaseModel):
     success: Literal[False] = False
     error: str = Field(description="What went wrong, for people.")
@@ -150,6 +213,27 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
 
 
+def fact_out(fact: pb.context.ProfileFact) -> FactOut:
+    return FactOut(
+        key=fact.key,
+        value=fact.value,
+        confidence=round(fact.confidence, 3),
+        source_turn=fact.source_turn,
+        updated_at=iso(fact.updated_at_ms),
+        edited=fact.edited,
+    )
+
+
+def conversation_out(conversation: pb.conversations.Conversation) -> ConversationOut:
+    return ConversationOut(
+        id=conversation.id,
+        title=conversation.title,
+        created_at=iso(conversation.created_at_ms),
+        updated_at=iso(conversation.updated_at_ms),
+        message_count=conversation.message_count,
+    )
+
+
 def job_out(job: pb.jobs.Job) -> JobOut:
     result = None
     if job.HasField("result"):
@@ -157,6 +241,7 @@ def job_out(job: pb.jobs.Job) -> JobOut:
         c = r.context
         result = ResultOut(
             reply=r.reply,
+            stopped=r.stopped,
             provider=r.provider,
             model=r.model,
             fallback=r.fallback,
@@ -186,6 +271,9 @@ def job_out(job: pb.jobs.Job) -> JobOut:
         file = FileOut(name=job.file.name, media_type=job.file.media_type, size_bytes=job.file.size_bytes)
     return JobOut(
         id=job.id,
+        conversation_id=job.conversation_id,
+        parent_id=job.parent_id or None,
+        alternative_ids=list(job.alternative_ids),
         kind=KIND.get(job.kind, "message"),  # type: ignore[arg-type]  # the dict holds only Literal values
         status=STATUS.get(job.status, "pending"),  # type: ignore[arg-type]  # likewise
         text=job.text,

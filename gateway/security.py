@@ -17,10 +17,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chat_common.errors import ErrorCode
 from gateway.errors import error_response
+from gateway.paths import IMPORT_PATH, is_upload
 
 # Paths under these prefixes are the REST API; everything else is the UI, the docs or a 404.
-API_PREFIXES = ("/messages", "/files", "/chat", "/config")
-UPLOAD_PATH = "/files"
+API_PREFIXES = ("/messages", "/files", "/chat", "/config", "/conversations", "/profile", "/auth")
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz"})
 # The Swagger UI and ReDoc pages (gateway/docs.py) only describe the API; they hold no data.
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/openapi.json"})
@@ -99,8 +99,16 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _digest(key: str) -> bytes:
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
+def digest(secret: str) -> bytes:
+    """SHA-256 of a key or token: what is compared and stored instead of the secret (these are
+    high-entropy secrets, so no salt or stretching)."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogateescape")).digest()
+
+
+def bearer_token(headers: Headers) -> str:
+    """The token of `Authorization: Bearer <token>`, or ''."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 class ApiKeyMiddleware:
@@ -108,7 +116,7 @@ class ApiKeyMiddleware:
 
     def __init__(self, app: ASGIApp, keys: list[str], static_dir: str | None = None) -> None:
         self.app = app
-        self.digests = [_digest(k) for k in keys]
+        self.digests = [digest(k) for k in keys]
         self.static_files = _static_paths(static_dir)
 
     def _public(self, method: str, path: str) -> bool:
@@ -119,18 +127,12 @@ class ApiKeyMiddleware:
         return path == "/" or path.startswith(("/assets/", DOCS_ASSETS + "/")) or path in self.static_files
 
     def _valid(self, headers: Headers) -> bool:
-        presented: list[str] = []
-        auth = headers.get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            presented.append(token.strip())
-        if headers.get("x-api-key"):
-            presented.append(headers["x-api-key"].strip())
+        presented = [token for token in (bearer_token(headers), headers.get("x-api-key", "").strip()) if token]
         ok = False
         for candidate in presented:
-            digest = _digest(candidate)
+            candidate_digest = digest(candidate)
             for known in self.digests:  # every key is compared: no early exit
-                ok |= hmac.compare_digest(digest, known)
+                ok |= hmac.compare_digest(candidate_digest, known)
         return ok
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -166,17 +168,23 @@ def _is_json(content_type: str) -> bool:
 class JsonBodyMiddleware:
     """Bounds and types the bodies of JSON endpoints before any of it is parsed.
 
-    Uploads (POST /files) are streamed and bounded by their own, larger limit.
+    Uploads (POST /files, POST /conversations/{id}/files) are streamed and bounded by their own, larger limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, import_bytes: int = 0) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        # An imported conversation (POST /conversations/import) may be larger than a message.
+        self.import_bytes = import_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") or scope["path"] == UPLOAD_PATH:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH") or is_upload(scope["path"]):
             await self.app(scope, receive, send)
             return
+        limit = self.import_bytes if scope["path"] == IMPORT_PATH else self.default_max_bytes
+        await self._bounded(scope, receive, send, limit)
+
+    async def _bounded(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
         headers = Headers(scope=scope)
         declared = headers.get("content-length")
         chunked = "chunked" in headers.get("transfer-encoding", "").lower()
@@ -192,8 +200,8 @@ class JsonBodyMiddleware:
                 ErrorCode.UNSUPPORTED_MEDIA_TYPE,
             )
             return
-        too_large = f"The request body is too large. The maximum is {self.max_bytes} bytes."
-        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
+        too_large = f"The request body is too large. The maximum is {max_bytes} bytes."
+        if declared is not None and declared.strip().isdigit() and int(declared) > max_bytes:
             await _respond(scope, receive, send, 413, too_large, ErrorCode.BODY_TOO_LARGE)
             return
         if declared is not None and not chunked:
@@ -209,7 +217,7 @@ class JsonBodyMiddleware:
                 return
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 await _respond(scope, receive, send, 413, too_large, ErrorCode.BODY_TOO_LARGE)
                 return
             chunks.append(body)

@@ -36,24 +36,33 @@ class SessionKeys:
 
     def __init__(self) -> None:
         self.signer: Signer | None = None
+        self.secret = ""  # also keys the CSRF tokens of signed-in sessions (gateway/accounts/csrf.py)
 
     def configure(self, secret: str) -> None:
         self.signer = Signer(secret, salt="chat-session")
+        self.secret = secret
 
 
 class SessionMiddleware:
-    def __init__(self, app: ASGIApp, keys: SessionKeys, cookie_name: str, secure: bool) -> None:
+    """`honour_header`: X-Session-Id names the session (guest mode only: with accounts, an API
+    client is a user with a key). `issue`: new browsers get a guest cookie."""
+
+    def __init__(
+        self, app: ASGIApp, keys: SessionKeys, cookie_name: str, secure: bool, honour_header: bool = True, issue: bool = True
+    ) -> None:
         self.app = app
         self.keys = keys
         self.cookie_name = cookie_name
         self.secure = secure
+        self.honour_header = honour_header
+        self.issue = issue
 
     @property
     def signer(self) -> Signer | None:
         return self.keys.signer
 
     def _from_cookie(self, headers: Headers) -> str | None:
-        raw = _cookie(headers.get("cookie", ""), self.cookie_name)
+        raw = cookie_value(headers, self.cookie_name)
         if not raw or self.signer is None:
             return None
         try:
@@ -67,7 +76,7 @@ class SessionMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        header_id = headers.get(HEADER)
+        header_id = headers.get(HEADER) if self.honour_header else None
         session_id = header_id if header_id and _VALID.match(header_id) else None
         if header_id and session_id is None:
             session_id = ""  # an invalid header is an error for the route, not a new session
@@ -75,7 +84,7 @@ class SessionMiddleware:
         if session_id is None:
             session_id = self._from_cookie(headers)
             if session_id is None:
-                session_id, issue = secrets.token_hex(16), self.signer is not None
+                session_id, issue = secrets.token_hex(16), self.issue and self.signer is not None
         scope.setdefault("state", {})["session_id"] = session_id
         if not issue:
             await self.app(scope, receive, send)
@@ -94,8 +103,8 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
-def _cookie(header: str, name: str) -> str | None:
-    for part in header.split(";"):
+def cookie_value(headers: Headers, name: str) -> str | None:
+    for part in headers.get("cookie", "").split(";"):
         key, _, value = part.strip().partition("=")
         if key == name:
             return value

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from grpc_health.v1 import health_pb2
 from redis.asyncio import Redis
 
 from chat_common import pb
@@ -50,8 +49,7 @@ async def watch_providers(chain: ProviderChain, server: GrpcServer, interval_s: 
             if known.get(provider.name) != up:
                 (log.info if up else log.warning)("provider %s is %s", provider.name, "up" if up else "down")
                 known[provider.name] = up
-            status = health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
-            await server.health.set(provider_health_name(provider.name), status)
+            await server.set_part_serving(provider_health_name(provider.name), up)
         await asyncio.sleep(interval_s)
 
 

@@ -18,11 +18,3 @@ def events(job_id: str) -> str:
 
 def wake_channel(job_id: str) -> str:
     return tagged("job", job_id, "wake")
-
-
-def history(session_id: str) -> str:
-    return tagged("session", session_id, "jobs")
-
-
-def idempotency(session_id: str, key: str) -> str:
-    return tagged("session", session_id, f"idem:{key}")

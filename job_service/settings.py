@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from chat_common.database import DatabaseSettings
 from chat_common.settings import ServiceSettings
 
 
-class JobSettings(ServiceSettings):
+class JobSettings(ServiceSettings, DatabaseSettings):
     """JobService settings (environment variables of the same names, upper-case)."""
 
     # host:port to listen on; defaults to the port of JOB_SERVICE_ADDR on every interface.
@@ -19,6 +20,8 @@ class JobSettings(ServiceSettings):
     # Jobs with no progress for this long are ended by the reaper.
     job_stuck_after_s: float = 600.0
     job_reaper_interval_s: float = 15.0
+    # How often the jobs in flight are checked for a stop request (one read per process).
+    job_stop_poll_s: float = 0.25
     # One attempt of BuildContext or AppendTurn (normally milliseconds); one that times out is
     # retried with backoff (base, doubling to max, with jitter) within the job's deadline.
     context_call_timeout_s: float = 5.0
@@ -30,8 +33,16 @@ class JobSettings(ServiceSettings):
     inference_first_event_timeout_s: float = 60.0
     inference_idle_timeout_s: float = 30.0
     # A worker's write to Redis (an event, the job's ending) that times out or finds Redis
-    # down is retried for this long (checked first, so it runs once).
+    # down is retried for this long (checked first, so it runs once); so is the record of a
+    # job's ending in PostgreSQL.
     job_write_retry_s: float = 30.0
+    # How often the record is compared with Redis, to queue again what Redis lost, and the age
+    # below which an unfinished message is left alone (it is queued a moment after it is recorded).
+    job_sweep_interval_s: float = 10.0
+    job_sweep_grace_s: float = 5.0
+    # The first exchange of a conversation answered by a real provider is named by the model
+    # (in the background, after its reply), within this many seconds; 0 keeps the first words.
+    job_title_timeout_s: float = 30.0
     # Token budget for the context of each reply; 0 leaves it to the context service.
     context_token_budget: int = 0
     # Uploads read at once per process, each in a sandboxed child (job_service/files/): its
@@ -44,8 +55,9 @@ class JobSettings(ServiceSettings):
     file_memory_limit_mb: int = 3072
     # Where the gateway stores uploads (shared volume in containers).
     upload_dir: str = "data/uploads"
-    # Event logs and finished jobs expire after this many seconds (0 keeps them).
-    job_ttl_s: int = 0
+    # A finished job's hash and event log leave Redis this many seconds after its ending is
+    # recorded in PostgreSQL (0 keeps them). Later reads come from the record.
+    job_ttl_s: int = 86_400
 
     @property
     def bind(self) -> str:

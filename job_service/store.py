@@ -1,7 +1,8 @@
-"""Jobs and their event logs in Redis.
+"""Jobs in flight and their event logs in Redis.
 
-A job is a hash; its events are a list whose 1-based index is the event's sequence
-number, so replay after `Last-Event-ID: n` is LRANGE from n. Each append also PUBLISHes
+A job is a hash; its events are a list whose 1-based index, plus the hash's `seq0` (0 unless
+the log was rebuilt after Redis lost it), is the event's sequence number, so replay after
+`Last-Event-ID: n` is LRANGE from n - seq0. Each append also PUBLISHes
 `seq:event` to live readers, who then need not read the log back; pub/sub may drop a
 message, the log never does, so a reader that sees a gap reads the log. Every state change
 runs in one Lua script, so a job that is DONE or ERROR can never change again: completion is
@@ -13,17 +14,13 @@ from __future__ import annotations
 import base64
 import json
 import time
-import uuid
 from dataclasses import dataclass
 from string import Template
 from typing import cast
 
-from opentelemetry import propagate
 from redis.asyncio import Redis
 
 from chat_common import pb
-from chat_common.errors import ErrorCode, InvalidArgument, NotFound, ServiceError
-from chat_common.logs import request_id_var
 from chat_common.redis_client import retry_transient
 from job_service import keys
 
@@ -33,20 +30,32 @@ DONE = pb.common.JOB_STATUS_DONE
 ERROR = pb.common.JOB_STATUS_ERROR
 TERMINAL = (DONE, ERROR)
 
-_CREATE = """
--- KEYS: idempotency, job, history, events, active, queue
-if ARGV[5] == '1' then
-  local existing = redis.call('GET', KEYS[1])
-  if existing then return {0, existing} end
-end
-redis.call('HSET', KEYS[2], unpack(ARGV, 6))
-redis.call('RPUSH', KEYS[3], ARGV[1])
-redis.call('RPUSH', KEYS[4], ARGV[3])
-redis.call('ZADD', KEYS[5], ARGV[2], ARGV[1])
-if ARGV[5] == '1' then redis.call('SET', KEYS[1], ARGV[1]) end
-redis.call('XADD', KEYS[6], '*', 'job_id', ARGV[1])
-redis.call('PUBLISH', ARGV[4], '1:' .. ARGV[3])
-return {1, ARGV[1]}
+_ENQUEUE = """
+-- KEYS: job, events, active, queue. ARGV: job_id, now, channel, event count n, n events, field/value...
+-- Puts a recorded job in flight unless Redis already holds it: a first enqueue, or a
+-- re-enqueue after Redis lost it, run by whoever notices first, any number of times.
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local n = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], unpack(ARGV, 5 + n))
+for i = 5, 4 + n do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('XADD', KEYS[4], '*', 'job_id', ARGV[1])
+local seq0 = tonumber(redis.call('HGET', KEYS[1], 'seq0') or '0')
+redis.call('PUBLISH', ARGV[3], (seq0 + n) .. ':' .. ARGV[4 + n])
+return 1
+"""
+
+_READ = """
+-- KEYS: job, events. ARGV: after_seq. Returns the owner ('' if the job is missing), the log's
+-- first seq minus one, then the events after after_seq (all of them for a seq of an older log).
+local owner = redis.call('HGET', KEYS[1], 'session')
+if not owner then return {''} end
+local seq0 = tonumber(redis.call('HGET', KEYS[1], 'seq0') or '0')
+local from = tonumber(ARGV[1]) - seq0
+if from < 0 then from = 0 end
+local reply = {owner, seq0}
+for _, event in ipairs(redis.call('LRANGE', KEYS[2], from, -1)) do reply[#reply + 1] = event end
+return reply
 """
 
 _APPEND = """
@@ -61,7 +70,7 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return -1 end
 if status == '$DONE' or status == '$ERROR' then return 0 end
 if #ARGV > 8 then redis.call('HSET', KEYS[1], 'updated_ms', ARGV[2], unpack(ARGV, 9)) end
-local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
+local seq = redis.call('RPUSH', KEYS[2], ARGV[3]) + tonumber(redis.call('HGET', KEYS[1], 'seq0') or '0')
 if ARGV[5] == '1' then
   redis.call('ZREM', KEYS[3], ARGV[1])
   if tonumber(ARGV[6]) > 0 then
@@ -85,10 +94,32 @@ local status = redis.call('HGET', KEYS[1], 'status')
 local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
 if status == '$DONE' or status == '$ERROR' or attempts + 1 > tonumber(ARGV[5]) then return data end
 redis.call('HSET', KEYS[1], 'status', '$PROCESSING', 'attempts', attempts + 1, 'updated_ms', ARGV[2])
-local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
+local seq = redis.call('RPUSH', KEYS[2], ARGV[3]) + tonumber(redis.call('HGET', KEYS[1], 'seq0') or '0')
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
 redis.call('PUBLISH', ARGV[4], seq .. ':' .. ARGV[3])
 return data
+"""
+
+
+_CANCEL = """
+-- KEYS: job. Flags an unfinished job for cancelling; returns its status, or '' if missing.
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return '' end
+if status ~= '$DONE' and status ~= '$ERROR' then redis.call('HSET', KEYS[1], 'cancel', '1') end
+return status
+"""
+
+_FORGET = """
+-- KEYS: job, events. Deletes a finished job's hash and log; one in flight runs to its end.
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == '$DONE' or status == '$ERROR' then return redis.call('DEL', KEYS[1], KEYS[2]) end
+return 0
+"""
+
+_REASSIGN = """
+-- KEYS: job. ARGV: owner. A job Redis still holds changes owner with its conversation.
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'session', ARGV[1]) return 1 end
+return 0
 """
 
 
@@ -118,124 +149,110 @@ def _file_to_json(ref: pb.jobs.FileRef) -> str:
     )
 
 
-@dataclass
-class _NewJob:
-    """A validated job, ready for the create script."""
+def restarted_seq0() -> int:
+    """The first seq (minus one) of a rebuilt log: above any seq an earlier log of the job gave
+    out (that would take a thousand events a millisecond), and below 2**53 for JavaScript."""
+    return now_ms() * 1000
 
-    fields: dict[str, str]
+
+@dataclass
+class InFlight:
+    """A recorded job, ready to be put in flight: the enqueue script's keys and arguments."""
+
     keys: list[str]
     args: list[str | int]
 
     @classmethod
-    def of(cls, request: pb.jobs.CreateJobRequest, request_id: str, trace_carrier: dict[str, str]) -> _NewJob:
-        if not request.session_id:
-            raise InvalidArgument("session_id is required")
-        if request.kind == pb.common.JOB_KIND_MESSAGE and not request.text.strip():
-            raise InvalidArgument("text is required for a message job")
-        if request.kind == pb.common.JOB_KIND_FILE and not request.file.storage_key:
-            raise InvalidArgument("file.storage_key is required for a file job")
-        if request.kind not in (pb.common.JOB_KIND_MESSAGE, pb.common.JOB_KIND_FILE):
-            raise InvalidArgument("kind must be JOB_KIND_MESSAGE or JOB_KIND_FILE")
-        if len(request.idempotency_key) > 200:
-            raise InvalidArgument("idempotency_key is longer than 200 characters")
-        job_id = uuid.uuid4().hex
+    def of(cls, job: pb.jobs.Job, trace: dict[str, str], rebuilt: bool = False) -> InFlight:
+        """`rebuilt`: Redis lost the job; its new log starts above the old one's seqs, with a
+        restart notice, so a client resuming with Last-Event-ID drops what it had shown."""
         at = now_ms()
-        first = pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PENDING))
+        events = [pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PENDING))]
+        if rebuilt:
+            notice = pb.jobs.StreamRestarted(failed_provider="job_service", reason="The reply was interrupted and starts over.")
+            events.insert(0, pb.jobs.JobEvent(at_ms=at, restarted=notice))
         fields = {
-            "id": job_id,
-            "session": request.session_id,
-            "kind": str(request.kind),
+            "id": job.id,
+            "session": job.session_id,
+            "conversation": job.conversation_id,
+            "parent": job.parent_id,
+            "kind": str(job.kind),
             "status": str(PENDING),
-            "text": request.text,
-            "file": _file_to_json(request.file) if request.kind == pb.common.JOB_KIND_FILE else "",
+            "text": job.text,
+            "file": _file_to_json(job.file) if job.HasField("file") else "",
             "attempts": "0",
-            "request_id": request_id,
-            "trace": json.dumps(trace_carrier),
-            "created_ms": str(at),
+            "request_id": job.request_id,
+            "trace": json.dumps(trace),
+            "created_ms": str(job.created_at_ms),
             "updated_ms": str(at),
+            "seq0": str(restarted_seq0() if rebuilt else 0),
         }
         return cls(
-            fields=fields,
-            keys=[
-                keys.idempotency(request.session_id, request.idempotency_key or "-"),
-                keys.job(job_id),
-                keys.history(request.session_id),
-                keys.events(job_id),
-                keys.ACTIVE,
-                keys.QUEUE,
-            ],
+            keys=[keys.job(job.id), keys.events(job.id), keys.ACTIVE, keys.QUEUE],
             args=[
-                job_id,
+                job.id,
                 at,
-                encode_event(first),
-                keys.wake_channel(job_id),
-                "1" if request.idempotency_key else "0",
+                keys.wake_channel(job.id),
+                len(events),
+                *(encode_event(e) for e in events),
                 *(x for pair in fields.items() for x in pair),
             ],
         )
 
 
-@dataclass
-class Created:
-    job: pb.jobs.Job
-    created: bool
-
-
 class JobStore:
+    """Jobs in flight in Redis: the hash, the event log, the queue entry. The record of each
+    job is in PostgreSQL (job_service/db/); Redis may lose all of this and be refilled from it."""
+
     def __init__(self, redis: Redis, ttl_s: int = 0, write_retry_s: float = 30.0) -> None:
         self.redis = redis
         self.ttl_s = ttl_s
         # How long a worker's write (an event, the ending) rides out a Redis that is down or hung.
         self.write_retry_s = write_retry_s
-        self._create = redis.register_script(_CREATE)
+        self._enqueue = redis.register_script(_ENQUEUE)
+        self._read = redis.register_script(_READ)
         self._append = redis.register_script(_lua(_APPEND))
         self._begin = redis.register_script(_lua(_BEGIN))
+        self._forget = redis.register_script(_lua(_FORGET))
+        self._cancel = redis.register_script(_lua(_CANCEL))
+        self._reassign = redis.register_script(_REASSIGN)
 
-    async def create(self, request: pb.jobs.CreateJobRequest) -> Created:
-        """Stores and enqueues a job, or finds the one its idempotency key already made."""
-        carrier: dict[str, str] = {}
-        propagate.inject(carrier)  # lets the worker continue the creating request's trace
-        new = _NewJob.of(request, request_id_var.get(), carrier)
-        created, existing_id = await self._create(keys=new.keys, args=new.args)
-        return await self._outcome(new, created, existing_id)
+    async def enqueue(self, jobs: list[InFlight]) -> list[bool]:
+        """Puts recorded jobs in flight, in one round trip; False for each Redis already held."""
+        if not jobs:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job in jobs:
+                await self._enqueue(keys=job.keys, args=job.args, client=pipe)
+            return [bool(added) for added in await pipe.execute()]
 
-    async def create_many(
-        self, items: list[tuple[pb.jobs.CreateJobRequest, str, dict[str, str]]]
-    ) -> list[Created | ServiceError]:
-        """`create` for each (request, request id, trace context), in order, in one round trip.
+    async def request_cancel(self, job_id: str) -> int | None:
+        """Flags the job for cancelling unless it has ended; its status before, None if missing.
+        Its worker looks for the flag several times a second (`cancelled`)."""
+        status = await self._cancel(keys=[keys.job(job_id)])
+        return int(status) if status else None
 
-        An item that fails (say, invalid) fails alone; the others are still created."""
-        outcomes: list[Created | ServiceError | None] = [None] * len(items)
-        valid: list[tuple[int, _NewJob]] = []
-        for i, (request, request_id, carrier) in enumerate(items):
-            try:
-                valid.append((i, _NewJob.of(request, request_id, carrier)))
-            except ServiceError as exc:
-                outcomes[i] = exc
-        if valid:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for _, new in valid:
-                    await self._create(keys=new.keys, args=new.args, client=pipe)
-                replies = await pipe.execute()
-            for (i, new), (created, existing_id) in zip(valid, replies, strict=True):
-                try:
-                    outcomes[i] = await self._outcome(new, created, existing_id)
-                except ServiceError as exc:
-                    outcomes[i] = exc
-        return cast(list[Created | ServiceError], outcomes)  # every slot is filled above
+    async def cancelled(self, job_ids: list[str]) -> list[str]:
+        """Which of these jobs were asked to stop, in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.hget(keys.job(job_id), "cancel")
+            flags = await pipe.execute()
+        return [job_id for job_id, flag in zip(job_ids, flags, strict=True) if flag]
 
-    async def _outcome(self, new: _NewJob, created: int, existing_id: str) -> Created:
-        if created:
-            # Built from what the script just wrote: no second round trip.
-            return Created(job=_job_from_hash(new.fields), created=True)
-        return Created(job=await self.get(new.fields["session"], existing_id), created=False)
+    async def forget(self, job_ids: list[str]) -> None:
+        """Removes deleted messages' finished jobs from Redis at once, not when their TTL ends."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                await self._forget(keys=[keys.job(job_id), keys.events(job_id)], client=pipe)
+            await pipe.execute()
 
-    async def get(self, session_id: str, job_id: str) -> pb.jobs.Job:
-        job = await self.load(job_id)
-        # Another session's job is indistinguishable from a missing one.
-        if job is None or job.session_id != session_id:
-            raise NotFound(f"job {job_id} not found", ErrorCode.JOB_NOT_FOUND)
-        return job
+    async def reassign(self, job_ids: list[str], owner: str) -> None:
+        """Gives the jobs Redis still holds to a new owner, in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                await self._reassign(keys=[keys.job(job_id)], args=[owner], client=pipe)
+            await pipe.execute()
 
     async def load(self, job_id: str) -> pb.jobs.Job | None:
         if not job_id:
@@ -243,8 +260,9 @@ class JobStore:
         data = cast(dict[str, str], await self.redis.hgetall(keys.job(job_id)))
         return _job_from_hash(data) if data else None
 
-    async def begin(self, job_id: str, max_attempts: int) -> tuple[pb.jobs.Job | None, dict[str, str]]:
-        """Starts an attempt in one step: the job as it was (None if missing) and its trace context.
+    async def begin(self, job_id: str, max_attempts: int) -> tuple[pb.jobs.Job | None, dict[str, str], bool]:
+        """Starts an attempt in one step: the job as it was (None if missing), its trace context,
+        and whether it was asked to stop.
 
         The job is marked PROCESSING, with one more attempt, unless it has ended or used
         `max_attempts` already; the caller sees which from the returned status and attempts.
@@ -256,31 +274,10 @@ class JobStore:
             args=[job_id, at, encode_event(event), keys.wake_channel(job_id), max_attempts],
         )
         if not flat:
-            return None, {}
+            return None, {}, False
         data = dict(zip(flat[::2], flat[1::2], strict=True))
-        return _job_from_hash(data), dict(json.loads(data["trace"])) if data.get("trace") else {}
-
-    async def history(self, session_id: str) -> list[pb.jobs.Job]:
-        ids = cast(list[str], await self.redis.lrange(keys.history(session_id), 0, -1))
-        if not ids:
-            return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for job_id in ids:
-                pipe.hgetall(keys.job(job_id))
-            rows = await pipe.execute()
-        return [_job_from_hash(row) for row in rows if row]
-
-    async def clear(self, session_id: str) -> int:
-        """Empties a session's history. Unfinished jobs keep running but leave the history."""
-        ids = await self.redis.lrange(keys.history(session_id), 0, -1)
-        jobs = await self.history(session_id)
-        finished = [j.id for j in jobs if j.status in TERMINAL]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.history(session_id))
-            for job_id in finished:
-                pipe.delete(keys.job(job_id), keys.events(job_id))
-            await pipe.execute()
-        return len(ids)
+        trace = dict(json.loads(data["trace"])) if data.get("trace") else {}
+        return _job_from_hash(data), trace, bool(data.get("cancel"))
 
     async def append_event(
         self,
@@ -324,8 +321,9 @@ class JobStore:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.lindex(events, -1)
                 pipe.llen(events)
-                last, length = await pipe.execute()
-            return int(length) if last == encoded else None
+                pipe.hget(keys.job(job_id), "seq0")
+                last, length, seq0 = await pipe.execute()
+            return int(length) + int(seq0 or 0) if last == encoded else None
 
         until = time.monotonic() + self.write_retry_s
         return await retry_transient(append, "append event", until, ran=appended)
@@ -348,23 +346,22 @@ class JobStore:
         event = pb.jobs.JobEvent(status=pb.jobs.StatusChanged(status=status, error=error, job=final))  # type: ignore[arg-type]  # likewise
         return await self.append_event(job.id, event, fields, terminal=True, ack_entry=ack_entry) > 0
 
-    async def get_with_events(self, session_id: str, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
-        """A session's job's events after `after_seq`, read with the ownership check in one round trip."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(keys.job(job_id), "session")
-            pipe.lrange(keys.events(job_id), after_seq, -1)
-            owner, raw = await pipe.execute()
-        # Another session's job is indistinguishable from a missing one.
-        if owner != session_id:
-            raise NotFound(f"job {job_id} not found", ErrorCode.JOB_NOT_FOUND)
-        return [decode_event(item, after_seq + i + 1, job_id) for i, item in enumerate(raw)]
+    async def read_events(self, job_id: str, after_seq: int) -> tuple[str, list[pb.jobs.JobEvent]]:
+        """(the job's owner, its events after `after_seq`) in one round trip; ('', []) when
+        Redis does not hold the job. A seq from an older log of the job replays the whole log."""
+        reply = await self._read(keys=[keys.job(job_id), keys.events(job_id)], args=[after_seq])
+        owner = str(reply[0])
+        if not owner:
+            return "", []
+        seq0, raw = int(reply[1]), reply[2:]
+        first = max(after_seq, seq0) + 1
+        return owner, [decode_event(item, first + i, job_id) for i, item in enumerate(raw)]
+
+    async def events_after(self, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
+        return (await self.read_events(job_id, after_seq))[1]
 
     async def exists(self, job_id: str) -> bool:
         return bool(await self.redis.exists(keys.job(job_id)))
-
-    async def events_after(self, job_id: str, after_seq: int) -> list[pb.jobs.JobEvent]:
-        raw = cast(list[str], await self.redis.lrange(keys.events(job_id), after_seq, -1))
-        return [decode_event(item, after_seq + i + 1, job_id) for i, item in enumerate(raw)]
 
     async def touch(self, job_ids: list[str]) -> None:
         """Records progress so the reaper leaves these jobs alone."""
@@ -382,6 +379,8 @@ def _job_from_hash(data: dict[str, str]) -> pb.jobs.Job:
     job = pb.jobs.Job(
         id=data["id"],
         session_id=data["session"],
+        conversation_id=data.get("conversation", ""),
+        parent_id=data.get("parent", ""),
         kind=int(data["kind"]),  # type: ignore[arg-type]  # stored as the enum's int
         status=int(data["status"]),  # type: ignore[arg-type]  # likewise
         text=data.get("text", ""),

@@ -14,8 +14,8 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 import grpc
 from grpc import aio
@@ -24,7 +24,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat_common import pb
+from chat_common.errors import ErrorCode
 from chat_common.grpc.retry import retry_idempotent
+from chat_common.grpc.status import reason_of
 from chat_common.logs import job_id_var, request_id_var
 from chat_common.metrics import (
     JOB_DURATION,
@@ -33,15 +35,17 @@ from chat_common.metrics import (
     JOBS_FINISHED,
     QUEUE_DEPTH,
     QUEUE_PENDING,
-    TIME_TO_FIRST_TOKEN,
 )
 from chat_common.uploads import InvalidStorageKey, upload_path
 from job_service.files.extracted import UnreadableFile
 from job_service.files.ingest import Ingested, ingest_file, ingest_message
 from job_service.files.pool import FileReaders
+from job_service.jobs import Jobs
 from job_service.queue import Entry, JobQueue
+from job_service.reply import ReplyStream, StreamStalled, unless_stopped
 from job_service.settings import JobSettings
-from job_service.store import DONE, ERROR, TERMINAL, JobStore
+from job_service.store import DONE, ERROR, TERMINAL
+from job_service.titles import title_by_model
 
 Reply = TypeVar("Reply")
 
@@ -49,29 +53,24 @@ log = logging.getLogger("job_service.worker")
 tracer = trace.get_tracer("job_service.worker")
 
 RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED}
-# Deltas are written to the log in small batches: fewer Redis round trips, same stream.
-FLUSH_INTERVAL_S = 0.03
 
 
 class JobFailed(Exception):
     """A failure the user should read as the job's error."""
 
 
-class StreamStalled(Exception):
-    """The inference service went silent: a hung process, retried like an unavailable one."""
-
-
 class Worker:
     def __init__(
         self,
         settings: JobSettings,
-        store: JobStore,
+        jobs: Jobs,
         queue: JobQueue,
         context: pb.context_grpc.ContextServiceStub,
         inference: pb.inference_grpc.InferenceServiceStub,
     ) -> None:
         self.settings = settings
-        self.store = store
+        self.jobs = jobs
+        self.store = jobs.store
         self.queue = queue
         self.context = context
         self.inference = inference
@@ -82,6 +81,10 @@ class Worker:
         self._reclaim_at = 0.0
         # Entries being worked on, heart-beaten together by one task per process.
         self._in_flight: dict[str, Entry] = {}
+        # Work after a job ended (titles), kept referenced until done.
+        self._background: set[asyncio.Task[None]] = set()
+        # Jobs being worked on, by id: set when the user asks to stop one (`_stop_watch`).
+        self._stop_requests: dict[str, asyncio.Event] = {}
         self.readers = FileReaders(
             settings.file_readers, settings.file_read_timeout_s, settings.file_cpu_limit_s, settings.file_memory_limit_mb
         )
@@ -92,14 +95,15 @@ class Worker:
         if self.settings.job_workers:
             self._tasks.append(asyncio.create_task(self._reaper(), name="reaper"))
             self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeats"))
+            self._tasks.append(asyncio.create_task(self._stop_watch(), name="stop-watch"))
 
     async def stop(self, grace: float) -> None:
         """Stops claiming new jobs and lets in-flight jobs finish within `grace` seconds."""
         self._stopping.set()
         _done, pending = await asyncio.wait(self._tasks, timeout=grace) if self._tasks else (set(), set())
-        for task in pending:
+        for task in (*pending, *self._background):  # a title is not worth a slower stop
             task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.gather(*pending, *self._background, return_exceptions=True)
 
     async def _reclaim(self) -> Entry | None:
         """An entry of a silent worker, looked for at most every `reclaim_interval` per process:
@@ -130,16 +134,19 @@ class Worker:
     async def process(self, entry: Entry) -> None:
         job_id_var.set(entry.job_id)
         # One step reads the job (with its trace context) and starts the attempt.
-        job, carrier = await self.store.begin(entry.job_id, self.settings.job_max_attempts)
+        job, carrier, stop_requested = await self.store.begin(entry.job_id, self.settings.job_max_attempts)
         parent = propagate.extract(carrier)
         with tracer.start_as_current_span("process job", context=parent, attributes={"job.id": entry.job_id}):
-            await self._process(entry, job)
+            await self._process(entry, job, stop_requested)
 
-    async def _process(self, entry: Entry, job: pb.jobs.Job | None) -> None:
+    async def _process(self, entry: Entry, job: pb.jobs.Job | None, stop_requested: bool = False) -> None:
         if job is None or job.status in TERMINAL:
             await self.queue.ack(entry)  # redelivery of a finished job: nothing to do
             return
         request_id_var.set(job.request_id)
+        if stop_requested:  # stopped before it started: nothing to say
+            await self._finish(job, DONE, result=pb.jobs.JobResult(stopped=True), entry=entry)
+            return
         claimed = time.perf_counter()
         attempt = job.attempts + 1
         if attempt > self.settings.job_max_attempts:
@@ -161,6 +168,7 @@ class Worker:
                 ),
             )
         self._in_flight[entry.entry_id] = entry
+        self._stop_requests[job.id] = asyncio.Event()
         try:
             # Reading an upload has limits of its own (FILE_READ_TIMEOUT_S): a long scan must
             # not eat the time the assistant has to answer.
@@ -192,6 +200,7 @@ class Worker:
             outcome = (ERROR, None, "The job failed unexpectedly. Please try again.")
         finally:
             self._in_flight.pop(entry.entry_id, None)
+            self._stop_requests.pop(job.id, None)
         status, final, error = outcome
         JOB_DURATION.observe(time.perf_counter() - claimed)
         await self._finish(job, status, result=final, error=error, entry=entry)
@@ -210,17 +219,46 @@ class Worker:
         error: str = "",
         entry: Entry | None = None,
     ) -> None:
-        """Ends the job and, in the same step, acknowledges its queue entry (if any)."""
+        """Records the job's ending, then ends it in Redis and, in the same step, acknowledges
+        its queue entry (if any). If the record cannot be written (PostgreSQL down for longer
+        than JOB_WRITE_RETRY_S), the entry stays unacknowledged and the job is tried again."""
+        recorded = await self.jobs.record_ending(job, status, result, error)
+        if recorded is not None:
+            # Publish what the record holds: an earlier attempt's ending, if there was one.
+            status, result, error = recorded.status, recorded.result, recorded.error
         ended = await self.store.finish(job, status, result=result, error=error, ack_entry=entry.entry_id if entry else "")
         if not ended:
             log.info("job had already ended; duplicate completion ignored")
             return
         JOBS_FINISHED.labels("done" if status == DONE else "error").inc()
+        if status == DONE and result is not None and self._names_its_conversation(job, result):
+            self._spawn(self._title(job, result.reply))
         if status == ERROR:
             log.warning("job ended in error: %s", error)
         if job.kind == pb.common.JOB_KIND_FILE:
             with contextlib.suppress(FileNotFoundError, InvalidStorageKey):
                 upload_path(self.settings.upload_dir, job.file.storage_key).unlink()
+
+    def _names_its_conversation(self, job: pb.jobs.Job, result: pb.jobs.JobResult) -> bool:
+        """The first exchange, a message, answered in full by a real provider."""
+        first = not job.parent_id and job.kind == pb.common.JOB_KIND_MESSAGE
+        return first and bool(self.settings.job_title_timeout_s) and not result.fallback and not result.stopped
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _title(self, job: pb.jobs.Job, reply: str) -> None:
+        talks = self.jobs.conversations
+        try:
+            if not await talks.titled_by_words(job.conversation_id):
+                return  # the user named it already
+            title = await title_by_model(self.inference, job, reply, self.settings.job_title_timeout_s)
+            if title and await talks.name_by_model(job.conversation_id, title):
+                log.info("conversation named by the model")
+        except Exception as exc:  # noqa: BLE001 - the first words stay
+            log.warning("could not name the conversation (%s)", type(exc).__name__)
 
     async def _had_output(self, job_id: str) -> bool:
         return any(e.HasField("delta") for e in await self.store.events_after(job_id, 0))
@@ -240,6 +278,21 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - a missed beat is retried next interval
                 log.warning("heartbeat failed (%s); retrying next interval", exc)
 
+    async def _stop_watch(self) -> None:
+        """Looks for stop requests of the jobs in flight, all in one round trip, several times a
+        second (one task per process): a stop takes effect within `JOB_STOP_POLL_S`."""
+        while not self._stopping.is_set() or self._stop_requests:
+            await asyncio.sleep(self.settings.job_stop_poll_s)
+            running = list(self._stop_requests)
+            if not running:
+                continue
+            try:
+                for job_id in await self.store.cancelled(running):
+                    if job_id in self._stop_requests:
+                        self._stop_requests[job_id].set()
+            except Exception as exc:  # noqa: BLE001 - looked for again next interval
+                log.warning("looking for stop requests failed (%s)", exc)
+
     async def _run(self, job: pb.jobs.Job, source: Ingested) -> pb.jobs.JobResult:
         started = time.perf_counter()
 
@@ -247,10 +300,25 @@ class Worker:
         # instead of failing the attempt at once. Both context calls are idempotent (AppendTurn
         # by turn id), so an attempt that times out is tried again within the job's deadline.
         deadline = time.monotonic() + self.settings.job_deadline_s - (time.perf_counter() - started)
+        # The context service keeps each conversation's turns apart.
+        memory = job.conversation_id or job.session_id
         build = pb.context.BuildContextRequest(
-            session_id=job.session_id, message=source.prompt, token_budget=self.settings.context_token_budget
+            session_id=memory,
+            message=source.prompt,
+            token_budget=self.settings.context_token_budget,
+            after_turn_id=job.parent_id,
+            check_branch=True,
+            owner=job.session_id,
         )
-        context = await self._idempotent("BuildContext", self.context.BuildContext, build, deadline)
+        try:
+            context = await self._idempotent("BuildContext", self.context.BuildContext, build, deadline)
+        except aio.AioRpcError as exc:
+            if reason_of(exc) != ErrorCode.BRANCH_CHANGED:
+                raise
+            # The memory holds another branch (a regenerated, edited or chosen alternative).
+            build.branch_turn_ids.extend(await self.jobs.branch(job))
+            build.set_branch = True
+            context = await self._idempotent("BuildContext", self.context.BuildContext, build, deadline)
         request = pb.inference.GenerateRequest(
             system_instruction=context.system_instruction,
             messages=context.messages,
@@ -258,10 +326,20 @@ class Worker:
             request_id=job.id,
         )
         remaining = self.settings.job_deadline_s - (time.perf_counter() - started)
-        reply, done, first_token_ms = await self._stream_reply(job.id, request, remaining, started)
+        settings = self.settings
+        stream = ReplyStream(
+            self.store, job.id, started, settings.inference_first_event_timeout_s, settings.inference_idle_timeout_s
+        )
+        stopped = await unless_stopped(stream.run(self.inference, request, remaining), self._stop_requests[job.id])
+        await stream.flush()  # what a stop cut short is still shown, and kept
+        done = stream.done or pb.inference.GenerationDone()
+        if stream.done is None and not stopped:
+            raise JobFailed("The assistant's reply ended before it was complete.")
+        reply, first_token_ms = stream.text, stream.first_token_ms
 
         turn = pb.context.AppendTurnRequest(
-            session_id=job.session_id,
+            session_id=memory,
+            owner=job.session_id,
             turn_id=job.id,
             user_text=source.turn_text,
             assistant_text=reply,
@@ -279,6 +357,7 @@ class Worker:
             )
         return pb.jobs.JobResult(
             reply=reply,
+            stopped=stopped,
             provider=done.provider,
             model=done.model,
             fallback=done.fallback,
@@ -311,75 +390,6 @@ class Worker:
             settings.rpc_retry_backoff_base_s,
             settings.rpc_retry_backoff_max_s,
         )
-
-    async def _stream_reply(
-        self, job_id: str, request: pb.inference.GenerateRequest, timeout: float, started: float
-    ) -> tuple[str, pb.inference.GenerationDone, int]:
-        parts: list[str] = []
-        pending: list[str] = []
-        last_flush = time.perf_counter()
-        first_token_ms = 0
-        done: pb.inference.GenerationDone | None = None
-
-        async def flush() -> None:
-            nonlocal last_flush
-            if pending:
-                text = "".join(pending)
-                pending.clear()
-                await self.store.append_event(job_id, pb.jobs.JobEvent(delta=pb.jobs.TextDelta(text=text)))
-            last_flush = time.perf_counter()
-
-        async for message in self._events(request, timeout):
-            kind = message.WhichOneof("event")
-            if kind == "delta":
-                if not first_token_ms:
-                    first_token_ms = int((time.perf_counter() - started) * 1000)
-                    TIME_TO_FIRST_TOKEN.observe(first_token_ms / 1000)
-                parts.append(message.delta)
-                pending.append(message.delta)
-                if time.perf_counter() - last_flush >= FLUSH_INTERVAL_S:
-                    await flush()
-            elif kind == "restart":
-                # The provider broke mid-stream: its partial text is void, never kept.
-                pending.clear()
-                parts.clear()
-                await self.store.append_event(
-                    job_id,
-                    pb.jobs.JobEvent(
-                        restarted=pb.jobs.StreamRestarted(
-                            failed_provider=message.restart.failed_provider, reason=message.restart.reason
-                        )
-                    ),
-                )
-            elif kind == "done":
-                done = message.done
-        await flush()
-        if done is None:
-            raise JobFailed("The assistant's reply ended before it was complete.")
-        return "".join(parts), done, first_token_ms
-
-    async def _events(
-        self, request: pb.inference.GenerateRequest, timeout: float
-    ) -> AsyncIterator[pb.inference.GenerateResponse]:
-        """The inference stream, bounded: its first event (the providers read the prompt and
-        may fail over first) and each later one must come within their limits."""
-        call = self.inference.Generate(request, timeout=max(1.0, timeout), wait_for_ready=True)
-        events = aiter(call)
-        limit = self.settings.inference_first_event_timeout_s
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(limit):
-                        message = await anext(events)
-                except StopAsyncIteration:
-                    return
-                except TimeoutError:
-                    raise StreamStalled(f"the inference service sent nothing for {limit:.0f} s") from None
-                yield message
-                limit = self.settings.inference_idle_timeout_s
-        finally:
-            if hasattr(call, "cancel"):
-                call.cancel()
 
     async def _reaper(self) -> None:
         """Ends jobs that made no progress for `job_stuck_after_s`: nothing hangs forever."""

@@ -1,6 +1,7 @@
 """`python -m suite`: the whole suite on this machine, until Ctrl-C.
 
-With no REDIS_URL it launches a real redis-server with its data and AOF under ./data, and
+With no REDIS_URL it launches a real redis-server with its data and AOF under ./data, with
+no DATABASE_URL a real PostgreSQL with its cluster under ./data/postgres, and
 with the local model among the providers (and no LOCAL_MODEL_URL) the model server. A part
 that exits unexpectedly is restarted with backoff (suite/supervisor.py).
 """
@@ -28,6 +29,7 @@ def main() -> int:
         data_dir=data_dir,
         ports=Ports.from_env(),
         redis_url=os.environ.get("REDIS_URL") or None,
+        database_url=os.environ.get("DATABASE_URL") or None,
         log_to_files=os.environ.get("SUITE_LOG_TO_FILES", "0") == "1",
         env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")},
         metrics_ports={

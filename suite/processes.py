@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from chat_common import pb
 from chat_common.children import wait_ready, wrap
 from chat_common.local_models import resolve
+from chat_common.postgres_server import PostgresServer
 from chat_common.redis_server import RedisServer, free_port
 
 log = logging.getLogger("suite")
@@ -63,10 +64,12 @@ class Suite:
     ports: Ports = field(default_factory=Ports.free)
     env: dict[str, str] = field(default_factory=dict)
     redis_url: str | None = None
+    database_url: str | None = None
     log_to_files: bool = True
     # Metrics port per gRPC service; a free one when not given.
     metrics_ports: dict[str, int] = field(default_factory=dict)
     redis: RedisServer | None = None
+    postgres: PostgresServer | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -90,6 +93,7 @@ class Suite:
         env.update(
             {
                 "REDIS_URL": self.redis_url or "",
+                "DATABASE_URL": self.database_url or "",
                 "JOB_SERVICE_ADDR": self.addr("job_service"),
                 "CONTEXT_SERVICE_ADDR": self.addr("context_service"),
                 "INFERENCE_SERVICE_ADDR": self.addr("inference_service"),
@@ -104,11 +108,15 @@ class Suite:
         return env
 
     def start(self, timeout: float = 60.0, only: list[str] | None = None) -> Suite:
-        """Starts Redis (unless given) and the named parts, default all, in dependency order."""
+        """Starts Redis and PostgreSQL (unless given) and the named parts, default all, in
+        dependency order."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not self.redis_url:
             self.redis = RedisServer(self.data_dir / "redis").start()
             self.redis_url = self.redis.url
+        if not self.database_url:
+            self.postgres = PostgresServer(self.data_dir / "postgres").start()
+            self.database_url = self.postgres.url
         names = [name for name in START_ORDER if (only is None or name in only) and self.wanted(name)]
         if "model_server" in names:
             prepare_model(self.setting("LOCAL_MODEL"))
@@ -162,20 +170,23 @@ class Suite:
                 return False
             return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
+    def server(self, name: str) -> RedisServer | PostgresServer | None:
+        return {"redis": self.redis, "postgres": self.postgres}.get(name)
+
     def kill(self, name: str) -> None:
         """SIGKILL a part of the suite, as a crash would."""
-        if name == "redis":
-            assert self.redis is not None
-            self.redis.kill()
+        server = self.server(name)
+        if server is not None:
+            server.kill()
             return
         process = self.processes[name]
         process.send_signal(signal.SIGKILL)
         process.wait()
 
     def restart(self, name: str, timeout: float = 60.0) -> None:
-        if name == "redis":
-            assert self.redis is not None
-            self.redis.start()
+        server = self.server(name)
+        if server is not None:
+            server.start()
             return
         self.start_process(name)
         self.wait_ready(timeout, [name])
@@ -185,7 +196,8 @@ class Suite:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        """Stops the parts in reverse dependency order, each drained before the next; Redis last."""
+        """Stops the parts in reverse dependency order, each drained before the next; the
+        stores last."""
         for name in STOP_ORDER:
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
@@ -199,6 +211,8 @@ class Suite:
                 process.wait()
         if self.redis is not None:
             self.redis.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
 
 
 def prepare_model(spec: str) -> None:

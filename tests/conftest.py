@@ -1,4 +1,5 @@
-"""Fixtures every test layer shares: real redis-servers of the tests' own, and a gateway client.
+"""Fixtures every test layer shares: real Redis and PostgreSQL servers of the tests' own, and a
+gateway client.
 
 A package that runs the suite defines its own `suite` fixture (its settings differ); `client`
 then talks to that package's gateway.
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chat_common.postgres_server import PostgresServer
 from chat_common.redis_server import RedisServer
 from suite.processes import Suite
 from tests.model_server import ModelServer
@@ -42,6 +44,22 @@ def fresh_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path / "redis").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """One real PostgreSQL for the session; each test that asks gets a database of its own."""
+    server = PostgresServer(tmp_path_factory.mktemp("postgres")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(postgres_server: PostgresServer) -> str:
+    """The URL of a new, empty database for this test (the service's migrations make its tables)."""
+    import uuid
+
+    return postgres_server.create_database(f"test_{uuid.uuid4().hex[:12]}")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ _SERVICE_CONFIG = json.dumps(
     {
         "methodConfig": [
             {
-                "name": [{"service": pb.JOB_SERVICE}, {"service": pb.CONTEXT_SERVICE}],
+                "name": [{"service": pb.JOB_SERVICE}, {"service": pb.CONVERSATION_SERVICE}, {"service": pb.CONTEXT_SERVICE}],
                 "retryPolicy": {
                     "maxAttempts": 4,
                     "initialBackoff": "0.1s",

@@ -1,7 +1,8 @@
 """Cross-cutting work of every RPC, kept out of the handlers.
 
 Server side: the request id and job id from metadata go into the logging context; domain
-errors become status codes; unexpected errors are logged once and become INTERNAL.
+errors become status codes; a Redis or PostgreSQL that is down or restarting becomes
+UNAVAILABLE (callers retry); unexpected errors are logged once and become INTERNAL.
 Client side: every call carries a deadline and the current request and job ids.
 """
 
@@ -18,7 +19,8 @@ from grpc import aio
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from chat_common.errors import ServiceError
+from chat_common.database import transient as database_transient
+from chat_common.errors import ErrorCode, ServiceError
 from chat_common.grpc.status import status_with_reason
 from chat_common.logs import job_id_var, request_id_var
 from chat_common.metrics import RPC_LATENCY
@@ -45,10 +47,11 @@ async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -
     if isinstance(exc, ServiceError):
         status = status_with_reason(exc.status, exc.message, exc.error_code)
         await context.abort(status.code, status.details, status.trailing_metadata)
-    if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):
-        # Redis is restarting or unreachable: a retry later will work.
-        log.warning("redis unavailable in %s: %s", method, exc)
-        await context.abort(grpc.StatusCode.UNAVAILABLE, "storage temporarily unavailable")
+    if isinstance(exc, (RedisConnectionError, RedisTimeoutError)) or database_transient(exc):
+        # Redis or PostgreSQL is restarting or unreachable: a retry later will work.
+        log.warning("storage unavailable in %s: %s", method, type(exc).__name__)
+        status = status_with_reason(grpc.StatusCode.UNAVAILABLE, "storage temporarily unavailable", ErrorCode.SERVICE_UNAVAILABLE)
+        await context.abort(status.code, status.details, status.trailing_metadata)
     log.exception("unhandled error in %s", method)
     await context.abort(grpc.StatusCode.INTERNAL, "internal error")
 

@@ -36,6 +36,11 @@ class GrpcServer:
         for name in ["", *self.services]:
             await self.health.set(name, status)
 
+    async def set_part_serving(self, name: str, serving: bool) -> None:
+        """The health status of a part behind this server (a provider, a database) under `name`."""
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        await self.health.set(name, status)
+
     async def stop(self, grace: float) -> None:
         await self.set_serving(False)
         await self.server.stop(grace)

@@ -405,18 +405,21 @@ class Profile:
             out.extend(bucket.values())
         return out
 
-    def render_lines(self, max_values: int = 6) -> list[str]:
+    def render_lines(self, max_values: int = 6, hidden: frozenset[str] = frozenset()) -> list[str]:
         """Compact lines, most important keys first; newest values first in lists."""
-        lines = [
-            f"{k}: {self.single[k].value}"
-            for k in ("name", "age", "location", "hometown", "occupation", "employer", "education", "diet", "budget")
-            if k in self.single
-        ]
+        return [f"{key}: {value}" for key, (value, _fact) in self.rendered(max_values).items() if key not in hidden]
+
+    def rendered(self, max_values: int = 6) -> dict[str, tuple[str, Fact]]:
+        """Each key's value as shown (a list joined, newest first), with its newest fact."""
+        out: dict[str, tuple[str, Fact]] = {}
+        for k in ("name", "age", "location", "hometown", "occupation", "employer", "education", "diet", "budget"):
+            if k in self.single:
+                out[k] = (self.single[k].value, self.single[k])
         for k in ("allergies", "constraints", "people", "pets", "goals", "likes", "dislikes"):
             vals = list(self.multi.get(k, {}).values())[::-1][:max_values]
             if vals:
-                lines.append(f"{k}: " + "; ".join(f.value for f in vals))
-        return lines
+                out[k] = ("; ".join(f.value for f in vals), vals[0])
+        return out
 
     def to_dict(self) -> dict:
         return {

@@ -10,7 +10,7 @@ from chat_common import pb
 from gateway import deps
 from gateway.backends import Backends
 from gateway.error_docs import ERRORS
-from gateway.schemas import ClearedOut, FactOut, HistoryOut, ProfileBody, ProfileOut, iso, job_out
+from gateway.schemas import ClearedOut, HistoryOut, ProfileBody, ProfileOut, fact_out, job_out
 from gateway.sessions import session_id
 
 router = APIRouter(prefix="/chat", tags=["chat"])
@@ -21,7 +21,8 @@ async def history(
     session: Annotated[str, Depends(session_id)],
     backends: Annotated[Backends, Depends(deps.backends)],
 ) -> HistoryOut:
-    """Every message and file of the session, oldest first, each with its job's status."""
+    """The most recent conversation's messages and files (its latest 500), oldest first, each
+    with its job's status."""
     reply = await backends.jobs.ListHistory(pb.jobs.ListHistoryRequest(session_id=session))
     return HistoryOut(items=[job_out(job) for job in reply.jobs])
 
@@ -31,7 +32,7 @@ async def clear(
     session: Annotated[str, Depends(session_id)],
     backends: Annotated[Backends, Depends(deps.backends)],
 ) -> ClearedOut:
-    """Empties the session's history and its conversation memory."""
+    """Empties the most recent conversation: its messages, their files and its memory."""
     reply = await backends.jobs.ClearSession(pb.jobs.ClearSessionRequest(session_id=session))
     return ClearedOut(cleared=reply.cleared)
 
@@ -41,16 +42,10 @@ async def profile(
     session: Annotated[str, Depends(session_id)],
     backends: Annotated[Backends, Depends(deps.backends)],
 ) -> ProfileOut:
-    """What the assistant has learned about the user, each fact with its source turn."""
-    reply = await backends.context.GetProfile(pb.context.GetProfileRequest(session_id=session))
-    facts = [
-        FactOut(
-            key=f.key,
-            value=f.value,
-            confidence=round(f.confidence, 3),
-            source_turn=f.source_turn,
-            updated_at=iso(f.updated_at_ms),
-        )
-        for f in reply.facts
-    ]
-    return ProfileOut(profile=ProfileBody(facts=facts, summary=reply.summary))
+    """What the assistant has learned about the user across their conversations (as GET /profile)."""
+    return await owner_profile(backends, session)
+
+
+async def owner_profile(backends: Backends, owner: str) -> ProfileOut:
+    reply = await backends.context.GetOwnerProfile(pb.context.OwnerProfileRequest(owner=owner))
+    return ProfileOut(profile=ProfileBody(facts=[fact_out(f) for f in reply.facts], summary=reply.summary))

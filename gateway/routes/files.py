@@ -44,7 +44,20 @@ async def post_file(
     settings: Annotated[GatewaySettings, Depends(deps.settings)],
     idempotency: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JobAccepted:
-    """Uploads a file (multipart field `file`) for analysis. The type is checked from the content."""
+    """Uploads a file (multipart field `file`) for analysis, in the most recent conversation.
+    The type is checked from the content."""
+    return await submit_file(request, backends, settings, session, "", idempotency)
+
+
+async def submit_file(
+    request: Request,
+    backends: Backends,
+    settings: GatewaySettings,
+    session: str,
+    conversation_id: str,
+    idempotency: str | None,
+) -> JobAccepted:
+    """What POST /files and POST /conversations/{id}/files share."""
     key = idempotency_key(idempotency)
     saved = await UploadReceiver(settings.upload_dir, settings.max_upload_bytes).receive(request)
     try:
@@ -52,6 +65,7 @@ async def post_file(
             backends,
             pb.jobs.CreateJobRequest(
                 session_id=session,
+                conversation_id=conversation_id,
                 idempotency_key=key,
                 kind=pb.common.JOB_KIND_FILE,
                 text="",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -13,6 +14,7 @@ from chat_common.file_limits import FileLimits
 from chat_common.filetypes import ALLOWED_EXTENSIONS
 from chat_common.local_models import lookup
 from gateway import deps
+from gateway.accounts.lifecycle import database_health
 from gateway.backends import OPTIONAL, Backends
 from gateway.error_docs import ERRORS
 from gateway.schemas import ConfigOut, ReadyOut
@@ -28,13 +30,18 @@ async def healthz() -> dict[str, object]:
 
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut, "description": "Not ready"}})
-async def readyz(backends: Annotated[Backends, Depends(deps.backends)]) -> JSONResponse:
+async def readyz(request: Request, backends: Annotated[Backends, Depends(deps.backends)]) -> JSONResponse:
     """Ready when Redis and every gRPC service answer; each dependency is reported by name.
 
     An optional part that is down (the local model) is listed under `degraded`: replies then
     come from the next provider, so the suite stays ready.
     """
-    report = await backends.health()
+    accounts = request.app.state.accounts  # AUTH_MODE=accounts: the gateway's own tables too
+    if accounts is None:
+        report = await backends.health()
+    else:
+        report, database = await asyncio.gather(backends.health(), database_health(accounts, 1.0))
+        report["postgres_accounts"] = database
     ready = all(value == "ok" for name, value in report.items() if name not in OPTIONAL)
     degraded = [name for name in OPTIONAL if report.get(name, "ok") != "ok"]
     body: dict[str, object] = {

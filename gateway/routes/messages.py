@@ -16,8 +16,17 @@ from gateway.backends import Backends
 from gateway.error_docs import ERRORS
 from gateway.errors import ApiError
 from gateway.fanout import FeedHub
-from gateway.jobs import check_job_id, create_job, idempotency_key
-from gateway.schemas import JobAccepted, JobEnvelope, MessageIn, event_out, job_out
+from gateway.jobs import accepted, check_job_id, create_job, idempotency_key
+from gateway.schemas import (
+    ConversationEnvelope,
+    JobAccepted,
+    JobEnvelope,
+    MessageEdit,
+    MessageIn,
+    conversation_out,
+    event_out,
+    job_out,
+)
 from gateway.sessions import session_id
 from gateway.settings import GatewaySettings
 
@@ -32,18 +41,37 @@ async def post_message(
     settings: Annotated[GatewaySettings, Depends(deps.settings)],
     idempotency: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JobAccepted:
-    """Submits a user message. Returns the job id at once; the reply is produced in the background."""
-    text = body.text.strip()
+    """Submits a user message to the most recent conversation (created if there is none).
+    Returns the job id at once; the reply is produced in the background."""
+    return await submit_message(backends, settings, session, "", body, idempotency)
+
+
+def checked_text(raw: str, settings: GatewaySettings) -> str:
+    text = raw.strip()
     if not text:
         raise ApiError(400, "The message is empty.", ErrorCode.MESSAGE_EMPTY)
-    if len(body.text) > settings.max_message_chars:  # as documented (maxLength), counted before stripping
+    if len(raw) > settings.max_message_chars:  # as documented (maxLength), counted before stripping
         raise ApiError(
             413, f"The message is too long. The maximum is {settings.max_message_chars} characters.", ErrorCode.MESSAGE_TOO_LONG
         )
+    return text
+
+
+async def submit_message(
+    backends: Backends,
+    settings: GatewaySettings,
+    session: str,
+    conversation_id: str,
+    body: MessageIn,
+    idempotency: str | None,
+) -> JobAccepted:
+    """What POST /messages and POST /conversations/{id}/messages share."""
+    text = checked_text(body.text, settings)
     accepted, _created = await create_job(
         backends,
         pb.jobs.CreateJobRequest(
             session_id=session,
+            conversation_id=conversation_id,
             idempotency_key=idempotency_key(idempotency, body.client_id),
             kind=pb.common.JOB_KIND_MESSAGE,
             text=text,
@@ -62,6 +90,65 @@ async def get_message(
     check_job_id(job_id)
     job = await backends.jobs.GetJob(pb.jobs.GetJobRequest(session_id=session, job_id=job_id))
     return JobEnvelope(job=job_out(job))
+
+
+@router.post("/messages/{job_id}/stop", response_model=JobEnvelope, responses=ERRORS)
+async def stop_message(
+    job_id: str,
+    session: Annotated[str, Depends(session_id)],
+    backends: Annotated[Backends, Depends(deps.backends)],
+) -> JobEnvelope:
+    """Stops the reply: within about a second it ends `done` with what was streamed so far,
+    marked `stopped`. The provider stops generating too. An ended job is returned as it is."""
+    check_job_id(job_id)
+    job = await backends.jobs.CancelJob(pb.jobs.CancelJobRequest(session_id=session, job_id=job_id))
+    return JobEnvelope(job=job_out(job))
+
+
+@router.post("/messages/{job_id}/regenerate", status_code=202, response_model=JobAccepted, responses=ERRORS)
+async def regenerate_message(
+    job_id: str,
+    session: Annotated[str, Depends(session_id)],
+    backends: Annotated[Backends, Depends(deps.backends)],
+    idempotency: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JobAccepted:
+    """A new reply to the same message, kept beside the old one as an alternative (`alternative_ids`).
+    It becomes the conversation's branch on show. A file's reply cannot be regenerated."""
+    check_job_id(job_id)
+    request = pb.jobs.RegenerateJobRequest(session_id=session, job_id=job_id, idempotency_key=idempotency_key(idempotency))
+    return accepted(await backends.jobs.RegenerateJob(request))
+
+
+@router.patch("/messages/{job_id}", status_code=202, response_model=JobAccepted, responses=ERRORS)
+async def edit_message(
+    job_id: str,
+    body: MessageEdit,
+    session: Annotated[str, Depends(session_id)],
+    backends: Annotated[Backends, Depends(deps.backends)],
+    settings: Annotated[GatewaySettings, Depends(deps.settings)],
+    idempotency: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JobAccepted:
+    """Edits a message and sends it again, as an alternative beside the original: the exchanges
+    after it on that branch leave the conversation on show and the assistant's memory."""
+    check_job_id(job_id)
+    text = checked_text(body.text, settings)
+    request = pb.jobs.EditJobRequest(session_id=session, job_id=job_id, text=text, idempotency_key=idempotency_key(idempotency))
+    return accepted(await backends.jobs.EditJob(request))
+
+
+@router.post("/messages/{job_id}/select", response_model=ConversationEnvelope, responses=ERRORS)
+async def select_message(
+    job_id: str,
+    session: Annotated[str, Depends(session_id)],
+    backends: Annotated[Backends, Depends(deps.backends)],
+) -> ConversationEnvelope:
+    """Shows the branch through this alternative (its newest exchanges) in its conversation;
+    new messages follow it, and the assistant's memory follows it too."""
+    check_job_id(job_id)
+    conversation = await backends.conversations.SelectMessage(
+        pb.conversations.SelectMessageRequest(owner=session, message_id=job_id)
+    )
+    return ConversationEnvelope(conversation=conversation_out(conversation))
 
 
 @router.get(

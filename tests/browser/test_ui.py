@@ -55,28 +55,40 @@ def scanned_pdf(path: Path, pages: int = 3) -> Path:
     return path
 
 
-def test_chat_in_a_real_browser(ui_suite: Suite, tmp_path: Path) -> None:
+def run_scenarios(suite: Suite, scenarios: str, **env: str) -> None:
+    """Runs a file of e2e/ scenarios in headless Chromium against the suite."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not installed at {CHROMIUM} (scripts/install-browser.sh installs it)")
     node = shutil.which("node")
     assert node, "Node.js is required for the browser tests"
-    shutil.rmtree(SHOTS, ignore_errors=True)
     result = subprocess.run(
-        [node, "--test", "--test-concurrency=1", "e2e/chat.e2e.mjs"],
+        [node, "--test", "--test-concurrency=1", scenarios],
         cwd=FRONTEND,
-        env={
-            **os.environ,
-            "BASE_URL": ui_suite.base_url,
-            "SCREENSHOT_DIR": str(SHOTS),
-            "CHROMIUM_PATH": CHROMIUM,
-            "SCAN_PDF": str(scanned_pdf(tmp_path / "scan.pdf")),
-        },
+        env={**os.environ, "BASE_URL": suite.base_url, "SCREENSHOT_DIR": str(SHOTS), "CHROMIUM_PATH": CHROMIUM, **env},
         capture_output=True,
         text=True,
         timeout=600,
     )
-    assert result.returncode == 0, (
-        f"{result.stdout}\n{result.stderr}\n--- gateway log ---\n{ui_suite.log_text('gateway')[-3000:]}"
-    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n--- gateway log ---\n{suite.log_text('gateway')[-3000:]}"
+
+
+def test_chat_in_a_real_browser(ui_suite: Suite, tmp_path: Path) -> None:
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    run_scenarios(ui_suite, "e2e/chat.e2e.mjs", SCAN_PDF=str(scanned_pdf(tmp_path / "scan.pdf")))
     assert (SHOTS / "done.txt").exists(), "every scenario ran"
     assert len(list(SHOTS.glob("*.png"))) >= 7
+
+
+def test_accounts_in_a_real_browser(tmp_path: Path) -> None:
+    """AUTH_MODE=accounts with guests: sign-up keeps a guest's chat, API keys, an ended session
+    keeps the draft, a second user sees nothing, sign-out and account deletion."""
+    suite = Suite(
+        data_dir=tmp_path / "accounts-ui-suite",
+        env={"PROVIDERS": "fallback", "AUTH_MODE": "accounts", "ALLOW_GUESTS": "true", **NO_RATE_LIMITS},
+    ).start(timeout=120)
+    try:
+        (SHOTS / "accounts-done.txt").unlink(missing_ok=True)
+        run_scenarios(suite, "e2e/accounts.e2e.mjs")
+    finally:
+        suite.stop()
+    assert (SHOTS / "accounts-done.txt").exists(), "every scenario ran"

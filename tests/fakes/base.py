@@ -42,7 +42,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             fake.handle(self, behaviour, body)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout on its side): expected
+            # The client gave up (a timeout, or a stopped reply): expected, and counted.
+            with fake._lock:
+                fake.disconnects += 1
 
     # Helpers for subclasses -------------------------------------------------------------
 
@@ -95,6 +97,8 @@ class FakeServer:
         self.default: Behaviour = "ok"
         self.requests: list[Recorded] = []
         self.hang_s = 10.0
+        self.disconnects = 0  # responses the client hung up on before their end
+        self.chunk_delay_s = 0.01  # the pause between two streamed chunks
         self._lock = threading.Lock()
         self._released = threading.Event()
         self._server = _Server(("127.0.0.1", 0), Handler)
@@ -118,6 +122,8 @@ class FakeServer:
         with self._lock:
             self.behaviours.clear()
             self.requests.clear()
+            self.disconnects = 0
+            self.chunk_delay_s = 0.01
             self.default = "ok"
 
     def queue(self, *behaviours: Behaviour) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
-from tests.fakes.base import Behaviour, FakeServer, Handler, sleep_briefly
+from tests.fakes.base import Behaviour, FakeServer, Handler
 
 # The real API serves both versions; the SDK's default moved from v1beta to v1 in 3.x.
 _PATH = re.compile(r"^/(?P<version>v1beta|v1)/models/(?P<model>[^:/?]+):(?P<method>\w+)(?:\?(?P<query>.*))?$")
@@ -119,5 +120,5 @@ class FakeGemini(FakeServer):
                     }
                 }
             )
-            sleep_briefly()
+            time.sleep(self.chunk_delay_s)
         handler.end_chunked()

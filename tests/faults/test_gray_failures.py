@@ -32,14 +32,36 @@ log = logging.getLogger("tests.gray_failures")
 STALL_S = 15.0
 READYZ_BOUND_S = 1.5
 REQUEST_BOUND_S = 4.5  # GATEWAY_RPC_TIMEOUT_S (3 s) and the answer's own time
-PARTS = ["redis", "context_service", "inference_service", "job_service"]
+PARTS = ["redis", "postgres", "context_service", "inference_service", "job_service"]
 
 
 def pid_of(suite: Suite, part: str) -> int:
-    if part == "redis":
-        assert suite.redis is not None and suite.redis.process is not None
-        return suite.redis.process.pid
+    server = suite.server(part)
+    if server is not None:
+        assert server.process is not None
+        return server.process.pid
     return suite.processes[part].pid
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def signal_part(suite: Suite, part: str, signum: int) -> None:
+    """PostgreSQL is a postmaster and a process per connection (each in a process group of its
+    own): all of them hang."""
+    pid = pid_of(suite, part)
+    for each in [pid, *(children_of(pid) if part == "postgres" else [])]:
+        os.kill(each, signum)
 
 
 def readyz(base_url: str) -> tuple[float, int, dict]:
@@ -51,8 +73,7 @@ def readyz(base_url: str) -> tuple[float, int, dict]:
 def stall(suite: Suite, part: str, optional: bool = False) -> dict[str, float]:
     """SIGSTOP `part` for STALL_S while watching /readyz; returns what it saw, in seconds."""
     check = "local_model" if part == "model_server" else part
-    pid = pid_of(suite, part)
-    os.kill(pid, signal.SIGSTOP)
+    signal_part(suite, part, signal.SIGSTOP)
     stopped = time.monotonic()
     noticed = None
     slowest = 0.0
@@ -65,7 +86,7 @@ def stall(suite: Suite, part: str, optional: bool = False) -> dict[str, float]:
                 noticed = time.monotonic() - stopped
             time.sleep(0.2)
     finally:
-        os.kill(pid, signal.SIGCONT)
+        signal_part(suite, part, signal.SIGCONT)
     resumed = time.monotonic()
     while True:
         took, status, body = readyz(suite.base_url)

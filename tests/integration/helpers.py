@@ -16,11 +16,11 @@ class SseEvent:
     data: dict
 
 
-def wait_done(client: httpx.Client, job_id: str, timeout: float = 60) -> dict:
+def wait_done(client: httpx.Client, job_id: str, timeout: float = 60, headers: dict[str, str] | None = None) -> dict:
     """Polls GET /messages/{id} until the job ends, as the design document's clients do."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = client.get(f"/messages/{job_id}").json()["job"]
+        job = client.get(f"/messages/{job_id}", headers=headers or {}).json()["job"]
         if job["status"] in ("done", "error"):
             return job
         time.sleep(0.1)

@@ -96,7 +96,14 @@ def test_text_file_upload_is_analysed(client: httpx.Client) -> None:
 
 def test_readyz_reports_every_dependency(client: httpx.Client) -> None:
     body = client.get("/readyz").json()
-    assert body["checks"] == {"redis": "ok", "job_service": "ok", "context_service": "ok", "inference_service": "ok"}
+    assert body["checks"] == {
+        "redis": "ok",
+        "job_service": "ok",
+        "context_service": "ok",
+        "inference_service": "ok",
+        "postgres": "ok",
+        "postgres_context": "ok",
+    }
 
 
 def test_concurrent_submits_are_batched_and_each_becomes_its_own_job(suite: Suite) -> None:

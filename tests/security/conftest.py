@@ -31,3 +31,21 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
     running = start_suite(tmp_path_factory.mktemp("security-suite"), **UNTHROTTLED)
     yield running
     running.stop()
+
+
+# Accounts with guests beside them; sign-in limits high enough for the many sign-ins here (the
+# throttling test starts a suite of its own).
+ACCOUNTS = {
+    "AUTH_MODE": "accounts",
+    "ALLOW_GUESTS": "true",
+    "LOGIN_ATTEMPTS_PER_ACCOUNT": "1000",
+    "LOGIN_ATTEMPTS_PER_IP": "1000",
+    "SIGNUPS_PER_IP": "1000",
+}
+
+
+@pytest.fixture(scope="package")
+def accounts_suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    running = start_suite(tmp_path_factory.mktemp("accounts-suite"), **UNTHROTTLED, **ACCOUNTS)
+    yield running
+    running.stop()

@@ -84,11 +84,12 @@ def test_bad_message_bodies(client: httpx.Client, kwargs: dict, status: int, con
 
 
 def test_control_characters_and_nul_are_accepted_as_text(client: httpx.Client) -> None:
-    """NUL and control characters are legal JSON text: stored verbatim, the job completes."""
+    """NUL and control characters are legal JSON text: the job completes; control characters are
+    stored verbatim, NUL (which PostgreSQL text cannot hold) as U+FFFD."""
     response = client.post("/messages", json={"text": "nul\u0000 bell\u0007 rtl\u202e end"})
     assert response.status_code == 202, response.text
     job = wait_done(client, response.json()["job_id"])
-    assert job["status"] == "done" and job["text"] == "nul\u0000 bell\u0007 rtl\u202e end"
+    assert job["status"] == "done" and job["text"] == "nul\ufffd bell\u0007 rtl\u202e end"
 
 
 def test_huge_json_with_content_length_is_refused_before_reading(client: httpx.Client) -> None:

@@ -124,3 +124,35 @@ def test_invalid_session_header_is_rejected_not_defaulted(suite: Suite) -> None:
     with httpx.Client(base_url=suite.base_url) as c:
         for bad in ("short", "has space in it", "x" * 129, "../../etc/passwd", "a;b=c,d"):
             assert_error(c.get("/chat/history", headers={"X-Session-Id": bad}), 400, "x-session-id")
+
+
+def test_every_route_with_an_id_answers_404_for_another_sessions_conversation_and_messages(suite: Suite, owner: dict) -> None:
+    with httpx.Client(base_url=suite.base_url, timeout=30, headers=owner["headers"]) as a:
+        message_id = owner["jobs"][0]
+        conversation_id = a.get(f"/messages/{message_id}").json()["job"]["conversation_id"]
+    routes = [
+        ("GET", "/conversations/{c}", None),
+        ("PATCH", "/conversations/{c}", {"title": "taken"}),
+        ("DELETE", "/conversations/{c}", None),
+        ("GET", "/conversations/{c}/messages", None),
+        ("POST", "/conversations/{c}/messages", {"text": "hi"}),
+        ("GET", "/conversations/{c}/export", None),
+        ("GET", "/conversations/{c}/export?format=markdown", None),
+        ("POST", "/messages/{m}/stop", None),
+        ("POST", "/messages/{m}/regenerate", None),
+        ("PATCH", "/messages/{m}", {"text": "mine now"}),
+        ("POST", "/messages/{m}/select", None),
+    ]
+    with httpx.Client(base_url=suite.base_url, timeout=30, headers=new_session()) as b:
+        for method, path, body in routes:
+            response = b.request(method, path.format(c=conversation_id, m=message_id), json=body)
+            assert response.status_code == 404, (method, path, response.text)
+            assert "Zoltan" not in response.text and "Reykjavik" not in response.text
+        uploaded = b.post(f"/conversations/{conversation_id}/files", files={"file": ("x.txt", b"x", "text/plain")})
+        assert uploaded.status_code == 404
+        assert b.get("/conversations", params={"q": "Reykjavik"}).json()["items"] == []
+        assert b.get("/conversations").json()["items"] == []
+        assert b.get("/profile").json()["profile"]["facts"] == []
+    with httpx.Client(base_url=suite.base_url, timeout=30, headers=owner["headers"]) as a:
+        assert [i["id"] for i in a.get("/chat/history").json()["items"]] == owner["jobs"], "nothing of A changed"
+        assert a.get(f"/conversations/{conversation_id}").json()["conversation"]["title"] != "taken"

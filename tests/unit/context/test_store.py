@@ -62,3 +62,47 @@ async def test_a_repeated_append_changes_nothing(redis, tokenizer) -> None:
     await store.index(sid)
     assert await store.append(sid, "t1", exchange("t1", "a", "b")) == (False, 2)
     assert turn_ids(await store.index(sid)) == ["t1:u", "t1:a"]
+
+
+@pytest.fixture
+async def archive(database_url: str):
+    from chat_common.database import DatabaseSettings, migrate, open_engine
+    from context_service.db import MIGRATIONS, VERSION_TABLE
+    from context_service.db.archive import TurnArchive
+
+    engine = open_engine(DatabaseSettings(database_url=database_url), "tests")
+    await migrate(engine, MIGRATIONS, VERSION_TABLE)
+    yield TurnArchive(engine)
+    await engine.dispose()
+
+
+async def test_a_session_redis_lost_is_rebuilt_from_postgresql_with_its_profile(redis, tokenizer, archive) -> None:
+    sid = new_session()
+    store = TurnStore(redis, ContextEngine(tokenizer), cache_size=8, archive=archive)
+    await store.append(sid, "t1", exchange("t1", "My name is Ada and I live in Paris.", "Hello Ada."))
+    await store.append(sid, "t2", exchange("t2", "I work as a nurse.", "Noted."))
+    before = {(f.key, f.value) for f in (await store.index(sid)).profile.facts()}
+    await redis.flushall()
+    for reader in (store, TurnStore(redis, ContextEngine(tokenizer), cache_size=8, archive=archive)):
+        index = await reader.index(sid)
+        assert turn_ids(index) == ["t1:u", "t1:a", "t2:u", "t2:a"]
+        assert {(f.key, f.value) for f in index.profile.facts()} == before != set()
+    assert await store.append(sid, "t2", exchange("t2", "I work as a nurse.", "Noted.")) == (False, 4), "ids restored too"
+
+
+async def test_a_cleared_session_stays_empty_after_redis_is_lost(redis, tokenizer, archive) -> None:
+    sid = new_session()
+    store = TurnStore(redis, ContextEngine(tokenizer), cache_size=8, archive=archive)
+    await store.append(sid, "t1", exchange("t1", "forget me", "ok"))
+    await store.clear(sid)
+    await redis.flushall()
+    assert turn_ids(await store.index(sid)) == []
+
+
+async def test_a_turn_appended_after_redis_lost_the_session_joins_the_restored_ones(redis, tokenizer, archive) -> None:
+    sid = new_session()
+    store = TurnStore(redis, ContextEngine(tokenizer), cache_size=8, archive=archive)
+    await store.append(sid, "t1", exchange("t1", "My name is Ada.", "Hello Ada."))
+    await redis.flushall()  # lost between a build and its append
+    assert await store.append(sid, "t2", exchange("t2", "I am a nurse.", "Noted.")) == (True, 4)
+    assert turn_ids(await store.index(sid)) == ["t1:u", "t1:a", "t2:u", "t2:a"]

@@ -14,7 +14,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from chat_common import pb
 from chat_common.redis_client import connect
 from chat_common.redis_server import RedisServer
-from job_service.store import JobStore
+from job_service.store import InFlight, JobStore
 
 
 def paused(server: RedisServer):
@@ -41,8 +41,8 @@ async def test_a_command_to_a_hung_redis_gives_up_after_the_socket_timeout(fresh
 async def test_an_event_written_during_a_stall_is_appended_once(fresh_redis: RedisServer) -> None:
     redis = connect(fresh_redis.url, socket_timeout_s=0.3)
     store = JobStore(redis, write_retry_s=10)
-    request = pb.jobs.CreateJobRequest(session_id="s-" + uuid.uuid4().hex, kind=pb.common.JOB_KIND_MESSAGE, text="hi")
-    job = (await store.create(request)).job
+    job = pb.jobs.Job(id=uuid.uuid4().hex, session_id="s-1", kind=pb.common.JOB_KIND_MESSAGE, text="hi", created_at_ms=1)
+    await store.enqueue([InFlight.of(job, {})])
     before = len(await store.events_after(job.id, 0))
 
     resume = paused(fresh_redis)

@@ -1,4 +1,4 @@
-"""The worker's failure paths, against a real Redis.
+"""The worker's failure paths, against a real Redis and a real PostgreSQL.
 
 The context and inference services are replaced by small scripted stand-ins here, so each
 failure can be produced on demand; the real services are covered by the contract tests.
@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 import grpc
 import pytest
 from grpc import aio
+from redis.asyncio import Redis
 
 from chat_common import pb
-from chat_common.redis_client import connect
 from job_service import keys
+from job_service.jobs import Jobs
 from job_service.queue import JobQueue
 from job_service.settings import JobSettings
 from job_service.store import DONE, ERROR, JobStore
 from job_service.worker import Worker
+from tests.unit.jobs.conftest import Stores, open_stores
 
 
 class Unavailable(aio.AioRpcError):
@@ -84,23 +86,18 @@ def reply(*parts: str, provider: str = "local") -> list[pb.inference.GenerateRes
 
 
 @pytest.fixture
-async def parts(redis_url: str):
-    redis = connect(redis_url)
-    store = JobStore(redis)
-    queue = JobQueue(redis, consumer="test-worker")
-    await queue.ensure_group()
-    yield redis, store, queue
-    await redis.aclose()
+def parts(stores: Stores) -> tuple[Redis, JobStore, JobQueue, Jobs]:
+    return stores.redis, stores.store, stores.queue, stores.jobs
 
 
-def make_worker(store: JobStore, queue: JobQueue, context: FakeContext, inference: FakeInference, **overrides) -> Worker:
+def make_worker(jobs: Jobs, queue: JobQueue, context: FakeContext, inference: FakeInference, **overrides) -> Worker:
     settings = JobSettings(**{"job_workers": 0, "job_max_attempts": 3, "job_deadline_s": 5, **overrides})
-    return Worker(settings, store, queue, context, inference)
+    return Worker(settings, jobs, queue, context, inference)
 
 
-async def create(store: JobStore, text: str = "hello") -> pb.jobs.Job:
+async def create(jobs: Jobs, text: str = "hello") -> pb.jobs.Job:
     request = pb.jobs.CreateJobRequest(session_id="s-" + uuid.uuid4().hex, kind=pb.common.JOB_KIND_MESSAGE, text=text)
-    return (await store.create(request)).job
+    return (await jobs.create(request)).job
 
 
 async def until_status(store: JobStore, job_id: str, status: int, timeout_s: float = 5.0) -> None:
@@ -112,10 +109,10 @@ async def until_status(store: JobStore, job_id: str, status: int, timeout_s: flo
 
 
 async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:
-    redis, store, queue = parts
+    redis, store, queue, jobs = parts
     context = FakeContext()
-    worker = make_worker(store, queue, context, FakeInference(reply("Hel", "lo")))
-    job = await create(store)
+    worker = make_worker(jobs, queue, context, FakeInference(reply("Hel", "lo")))
+    job = await create(jobs)
     await worker.process(await queue.claim(100))
     done = await store.load(job.id)
     assert done.status == DONE and done.result.reply == "Hello" and done.result.provider == "local"
@@ -124,10 +121,10 @@ async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:
 
 
 async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply(parts) -> None:
-    redis, store, queue = parts
+    redis, store, queue, jobs = parts
     context = FakeContext()
-    worker = make_worker(store, queue, context, FakeInference(reply("once")))
-    job = await create(store)
+    worker = make_worker(jobs, queue, context, FakeInference(reply("once")))
+    job = await create(jobs)
     entry = await queue.claim(100)
     await worker.process(entry)
     events_before = len(await store.events_after(job.id, 0))
@@ -139,19 +136,19 @@ async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply
 
 
 async def test_an_unavailable_context_service_is_retried_within_the_attempt(parts) -> None:
-    redis, store, queue = parts
+    redis, store, queue, jobs = parts
     context = FakeContext(fail_times=2)
-    worker = make_worker(store, queue, context, FakeInference(reply("ok")))
-    job = await create(store)
+    worker = make_worker(jobs, queue, context, FakeInference(reply("ok")))
+    job = await create(jobs)
     await worker.process(await queue.claim(100))
     final = await store.load(job.id)
     assert final.status == DONE and final.attempts == 1 and context.calls == 3
 
 
 async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) -> None:
-    redis, store, queue = parts
-    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("ok"), fail_times=1))
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("ok"), fail_times=1))
+    job = await create(jobs)
     await worker.process(await queue.claim(100))
     assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
     assert await redis.xlen(keys.QUEUE) == 1, "the job was put back on the queue"
@@ -161,10 +158,10 @@ async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) ->
 
 
 async def test_a_silent_inference_stream_is_given_up_and_retried(parts) -> None:
-    redis, store, queue = parts
+    redis, store, queue, jobs = parts
     inference = FakeInference(reply("ok"), silent_times=1, silence_s=5.0)
-    worker = make_worker(store, queue, FakeContext(), inference, inference_first_event_timeout_s=0.3)
-    job = await create(store)
+    worker = make_worker(jobs, queue, FakeContext(), inference, inference_first_event_timeout_s=0.3)
+    job = await create(jobs)
     started = time.monotonic()
     await worker.process(await queue.claim(100))
     assert time.monotonic() - started < 3.0, "the silent stream was waited for"
@@ -175,9 +172,9 @@ async def test_a_silent_inference_stream_is_given_up_and_retried(parts) -> None:
 
 
 async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(parts) -> None:
-    redis, store, queue = parts
-    worker = make_worker(store, queue, FakeContext(fail_times=100), FakeInference(reply("never")), job_deadline_s=0.5)
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    worker = make_worker(jobs, queue, FakeContext(fail_times=100), FakeInference(reply("never")), job_deadline_s=0.5)
+    job = await create(jobs)
     for _ in range(3):
         entry = await queue.claim(100)
         assert entry is not None
@@ -191,9 +188,9 @@ async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(pa
 
 
 async def test_max_attempts_already_used_goes_to_the_dead_letter_stream(parts) -> None:
-    redis, store, queue = parts
-    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("x")))
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("x")))
+    job = await create(jobs)
     await redis.hset(keys.job(job.id), "attempts", 3)  # three workers died on it already
     await worker.process(await queue.claim(100))
     final = await store.load(job.id)
@@ -203,14 +200,14 @@ async def test_max_attempts_already_used_goes_to_the_dead_letter_stream(parts) -
 
 
 async def test_a_restart_mid_stream_discards_the_partial_text(parts) -> None:
-    redis, store, queue = parts
+    redis, store, queue, jobs = parts
     script = [
         pb.inference.GenerateResponse(delta="partial from gem"),
         pb.inference.GenerateResponse(restart=pb.inference.ProviderRestart(failed_provider="gemini", reason="cut")),
         *reply("full answer", provider="deepai"),
     ]
-    worker = make_worker(store, queue, FakeContext(), FakeInference(script))
-    job = await create(store)
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference(script))
+    job = await create(jobs)
     await worker.process(await queue.claim(100))
     final = await store.load(job.id)
     assert final.result.reply == "full answer" and final.result.provider == "deepai"
@@ -219,12 +216,12 @@ async def test_a_restart_mid_stream_discards_the_partial_text(parts) -> None:
 
 
 async def test_a_second_attempt_after_partial_output_announces_a_restart(parts) -> None:
-    redis, store, queue = parts
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    job = await create(jobs)
     # A first attempt streamed some text and then its worker died.
     await store.begin(job.id, max_attempts=3)
     await store.append_event(job.id, pb.jobs.JobEvent(delta=pb.jobs.TextDelta(text="half a rep")))
-    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("whole reply")))
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("whole reply")))
     await worker.process(await queue.claim(100))
     events = await store.events_after(job.id, 0)
     kinds = [e.WhichOneof("payload") for e in events]
@@ -234,19 +231,19 @@ async def test_a_second_attempt_after_partial_output_announces_a_restart(parts) 
 
 
 async def test_a_reply_that_never_finishes_ends_in_error(parts) -> None:
-    redis, store, queue = parts
-    worker = make_worker(store, queue, FakeContext(), FakeInference([pb.inference.GenerateResponse(delta="no done")]))
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference([pb.inference.GenerateResponse(delta="no done")]))
+    job = await create(jobs)
     await worker.process(await queue.claim(100))
     final = await store.load(job.id)
     assert final.status == ERROR and "before it was complete" in final.error
 
 
 async def test_the_reaper_ends_jobs_without_progress(parts) -> None:
-    redis, store, queue = parts
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    job = await create(jobs)
     await redis.zadd(keys.ACTIVE, {job.id: 1})  # last progress long ago
-    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("x")), job_stuck_after_s=1, job_reaper_interval_s=0.05)
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("x")), job_stuck_after_s=1, job_reaper_interval_s=0.05)
     task = asyncio.create_task(worker._reaper())
     try:
         await until_status(store, job.id, ERROR)
@@ -258,13 +255,11 @@ async def test_the_reaper_ends_jobs_without_progress(parts) -> None:
 
 
 async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None:
-    redis, store, queue = parts
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    job = await create(jobs)
     dead = JobQueue(redis, consumer="dead-worker")
     assert (await dead.claim(100)).job_id == job.id  # claimed, then its worker died: never acknowledged
-    worker = make_worker(
-        store, queue, FakeContext(), FakeInference(reply("rescued")), job_workers=1, job_visibility_timeout_s=0.3
-    )
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("rescued")), job_workers=1, job_visibility_timeout_s=0.3)
     worker.start()
     try:
         await until_status(store, job.id, DONE)
@@ -275,19 +270,18 @@ async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None
     assert await redis.xlen(keys.QUEUE) == 0, "the reclaimed entry was acknowledged"
 
 
-async def test_a_finished_job_expires_after_the_ttl(redis_url: str) -> None:
-    redis = connect(redis_url)
+async def test_a_finished_job_expires_after_the_ttl(redis_url: str, database_url: str) -> None:
+    opened, engine = await open_stores(redis_url, database_url, ttl_s=600)
+    redis, store, queue = opened.redis, opened.store, opened.queue
     try:
-        store = JobStore(redis, ttl_s=600)
-        queue = JobQueue(redis, consumer="test-worker")
-        await queue.ensure_group()
-        job = await create(store)
-        await make_worker(store, queue, FakeContext(), FakeInference(reply("ok"))).process(await queue.claim(100))
+        job = await create(opened.jobs)
+        await make_worker(opened.jobs, queue, FakeContext(), FakeInference(reply("ok"))).process(await queue.claim(100))
         assert (await store.load(job.id)).status == DONE
         assert 0 < await redis.ttl(keys.job(job.id)) <= 600
         assert 0 < await redis.ttl(keys.events(job.id)) <= 600
     finally:
         await redis.aclose()
+        await engine.dispose()
 
 
 @dataclass
@@ -295,22 +289,27 @@ class SlowInference:
     """A reply that takes `seconds` to stream, one word at a time."""
 
     seconds: float
+    cancelled: bool = False
 
     def Generate(self, request, **kwargs) -> AsyncIterator[pb.inference.GenerateResponse]:
         async def stream() -> AsyncIterator[pb.inference.GenerateResponse]:
-            for word in ("slow", " but", " sure"):
-                await asyncio.sleep(self.seconds / 3)
-                yield pb.inference.GenerateResponse(delta=word)
-            yield pb.inference.GenerateResponse(done=pb.inference.GenerationDone(provider="local", model="m"))
+            try:
+                for n, word in enumerate(("slow", " but", " sure")):
+                    await asyncio.sleep(0.05 if n == 0 else self.seconds / 3)
+                    yield pb.inference.GenerateResponse(delta=word)
+                yield pb.inference.GenerateResponse(done=pb.inference.GenerationDone(provider="local", model="m"))
+            except (asyncio.CancelledError, GeneratorExit):
+                self.cancelled = True
+                raise
 
         return stream()
 
 
 async def test_a_long_job_is_heart_beaten_so_no_other_worker_takes_it(parts) -> None:
-    redis, store, queue = parts
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    job = await create(jobs)
     worker = make_worker(
-        store,
+        jobs,
         queue,
         FakeContext(),
         SlowInference(seconds=1.5),
@@ -360,12 +359,12 @@ class StallingContext(FakeContext):
 
 
 async def test_a_stalled_idempotent_step_is_retried_within_the_deadline_and_the_job_ends_done(parts) -> None:
-    redis, store, queue = parts
+    redis, store, queue, jobs = parts
     context = StallingContext(stalls=2)
     worker = make_worker(
-        store, queue, context, FakeInference(reply("ok")), context_call_timeout_s=0.5, rpc_retry_backoff_base_s=0.01
+        jobs, queue, context, FakeInference(reply("ok")), context_call_timeout_s=0.5, rpc_retry_backoff_base_s=0.01
     )
-    job = await create(store)
+    job = await create(jobs)
     await worker.process(await queue.claim(100))
     final = await store.load(job.id)
     assert final.status == DONE and final.attempts == 1  # no requeue: retried in the attempt
@@ -374,10 +373,10 @@ async def test_a_stalled_idempotent_step_is_retried_within_the_deadline_and_the_
 
 
 async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(parts) -> None:
-    redis, store, queue = parts
+    redis, store, queue, jobs = parts
     context = StallingContext(stalls=10_000)
     worker = make_worker(
-        store,
+        jobs,
         queue,
         context,
         FakeInference(reply("never")),
@@ -387,7 +386,7 @@ async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(p
         rpc_retry_backoff_base_s=0.01,
         rpc_retry_backoff_max_s=0.05,
     )
-    job = await create(store)
+    job = await create(jobs)
     started = asyncio.get_running_loop().time()
     await worker.process(await queue.claim(100))
     elapsed = asyncio.get_running_loop().time() - started
@@ -398,9 +397,49 @@ async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(p
 
 
 async def test_a_reply_without_usage_counts_its_prompt_with_the_context_services_count(parts) -> None:
-    redis, store, queue = parts
-    worker = make_worker(store, queue, FakeContext(), FakeInference(reply("one", "two")))
-    job = await create(store)
+    redis, store, queue, jobs = parts
+    worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("one", "two")))
+    job = await create(jobs)
     await worker.process(await queue.claim(100))
     usage = (await store.load(job.id)).result.usage
     assert (usage.prompt_tokens, usage.total_tokens) == (42, 42 + usage.completion_tokens)
+
+
+async def test_a_stop_ends_the_job_with_the_reply_so_far_and_cancels_the_stream(parts) -> None:
+    redis, store, queue, jobs = parts
+    inference = SlowInference(seconds=30)
+    worker = make_worker(jobs, queue, FakeContext(), inference, job_workers=1, job_stop_poll_s=0.05)
+    job = await create(jobs)
+    worker.start()
+    try:
+        while not any(e.HasField("delta") for e in await store.events_after(job.id, 0)):
+            await asyncio.sleep(0.05)
+        asked = time.monotonic()
+        await jobs.cancel(job.session_id, job.id)
+        await until_status(store, job.id, DONE, timeout_s=5)
+        took = time.monotonic() - asked
+    finally:
+        await worker.stop(grace=3)
+    final = await store.load(job.id)
+    assert final.status == DONE and final.result.stopped and final.result.reply == "slow"
+    assert took < 1.0, f"stopped after {took:.2f} s"
+    assert inference.cancelled, "the inference stream was cancelled, not left running"
+
+
+async def test_a_pending_job_stops_at_once_and_its_worker_never_runs_it(parts) -> None:
+    redis, store, queue, jobs = parts
+    context = FakeContext()
+    job = await create(jobs)
+    stopped = await jobs.cancel(job.session_id, job.id)
+    assert stopped.status == DONE and stopped.result.stopped and stopped.result.reply == ""
+    await make_worker(jobs, queue, context, FakeInference(reply("never"))).process(await queue.claim(100))
+    assert context.calls == 0 and (await store.load(job.id)).result.reply == ""
+    assert await jobs.cancel(job.session_id, job.id) == await jobs.get(job.session_id, job.id), "an ended job is as it was"
+
+
+def test_a_models_title_is_cleaned_of_quotes_marks_and_labels() -> None:
+    from job_service.titles import clean
+
+    assert clean('"Trip to Lisbon in May."\nMore text') == "Trip to Lisbon in May"
+    assert clean("Title: **Bees and honey**") == "Bees and honey"
+    assert clean("   \n") == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chat_common.postgres_server import DATABASE, ROLE, PostgresServer, find_bin_dir
+from chat_common.postgres_server import DATABASE, ROLE, PostgresServer, find_bin_dir, wheel_bin_dir
 
 pytestmark = pytest.mark.skipif(find_bin_dir() is None, reason="no PostgreSQL binaries on this machine")
 
@@ -44,3 +44,13 @@ def test_two_servers_run_side_by_side_on_their_own_ports(tmp_path: Path) -> None
     finally:
         first.stop()
         second.stop()
+
+
+def test_the_binaries_of_the_pgserver_wheel_run_a_server_for_machines_without_postgresql(tmp_path: Path) -> None:
+    bundled = wheel_bin_dir()
+    assert bundled is not None, "pgserver is a declared dependency"
+    server = PostgresServer(tmp_path / "pg", bin_dir=bundled).start()
+    try:
+        assert sql(server, "SHOW server_version").startswith("16.")
+    finally:
+        server.stop()
