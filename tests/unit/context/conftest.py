@@ -88,3 +88,11 @@ def filler_turns(n: int, seed: int = 0, start: int = 0, t0: float = 1_700_000_00
 @pytest.fixture(scope="session")
 def make_turns():
     return filler_turns
+
+
+@pytest.fixture(scope="session")
+def sentence_encoder():
+    """The real all-MiniLM-L6-v2 (numpy forward pass), loaded once: about a second."""
+    from context_service.engine.embedding import SentenceEncoder
+
+    return SentenceEncoder.load()
