@@ -68,6 +68,8 @@ from chat_common.children import wait_ready, wrap
 from chat_common.local_models import DEFAULT_MODEL, ModelError, resolve
 from chat_common.redis_server import free_port
 from context_service.engine import BudgetTooSmallError, ContextEngine, SessionIndex, Tokenizer, Turn, get_tokenizer
+from context_service.engine.embedding import SentenceEncoder
+from context_service.engine.semantic import SemanticReader
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = (1, 2, 3, 4)
@@ -281,6 +283,8 @@ def engine_context(
 
 
 def build_index(engine: ContextEngine, conv: Conversation) -> SessionIndex:
+    if engine.semantic is not None:
+        engine.semantic.embed_turns(conv.turns)  # one batch: faster than turn by turn
     index = engine.new_index()
     for turn in conv.turns:
         engine.append(index, turn)
@@ -534,6 +538,7 @@ def main(argv: list[str] | None = None) -> dict:
         "(default: LOCAL_MODEL, else the catalogue default)",
     )
     ap.add_argument("--max-tokens", type=int, default=32)
+    ap.add_argument("--words-only", action="store_true", help="the engine without its sentence encoder (BM25 alone)")
     ap.add_argument("--no-openai", action="store_true", help="do not also ask the configured OpenAI-compatible provider")
     ap.add_argument("--verbose", action="store_true", help="print every answer")
     ap.add_argument("--json", dest="json_out")
@@ -547,7 +552,8 @@ def main(argv: list[str] | None = None) -> dict:
     # Tokens are counted with the local model's vocabulary, as the context service counts them
     # (SmolLM2's when --model-url is given and the local model is not on this machine).
     tok, vocabulary, cap = local_tokenizer(local_spec, serve=not args.model_url, max_tokens=args.max_tokens)
-    engine = ContextEngine(tok)
+    # The engine as the context service runs it by default: with the sentence encoder when installed.
+    engine = ContextEngine(tok, semantic=None if args.words_only else SemanticReader(SentenceEncoder.load()))
     items = prepare(data, questions, args.budget, cap, engine)
 
     endpoints: list[Endpoint] = []

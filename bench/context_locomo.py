@@ -22,6 +22,8 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from context_service.engine import ContextConfig, ContextEngine, Turn, get_tokenizer
+from context_service.engine.embedding import SentenceEncoder
+from context_service.engine.semantic import SemanticReader
 
 BUDGETS = (0.05, 0.1, 0.2)
 SYSTEM_PROMPT = "You are a helpful assistant. Answer using the conversation history."
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--dataset", required=True)
     ap.add_argument("--json", dest="json_out")
     ap.add_argument("--captions", action="store_true", help="append image captions to turn text")
+    ap.add_argument("--semantic", action="store_true", help="add the MiniLM sentence-vector signal (semantic.py)")
     ap.add_argument(
         "--set",
         action="append",
@@ -103,17 +106,22 @@ def main(argv: list[str] | None = None) -> dict:
         setattr(cfg, k, type(getattr(cfg, k))(v))
 
     tok = get_tokenizer()
-    engine = ContextEngine(tok, cfg)
+    semantic = SemanticReader(SentenceEncoder.load()) if args.semantic else None
+    engine = ContextEngine(tok, cfg, semantic)
     ov = engine.cfg.message_overhead_tokens
     data = json.load(open(args.dataset))
     agg = {b: {"recall": [], "live_recall": [], "recency_recall": [], "bm25_recall": [], "used": [], "full": []} for b in BUDGETS}
     lat: list[float] = []
     by_cat: dict[int, list[float]] = {}
-    append_s = 0.0
+    append_s = embed_s = 0.0
     sys_tokens = tok.count(SYSTEM_PROMPT)
     for conv_obj in data:
         turns = conversation_turns(conv_obj["conversation"], args.captions)
         t0 = time.perf_counter()
+        if semantic is not None:
+            semantic.embed_turns(turns)  # in one batch, as the context service does per exchange
+            embed_s += time.perf_counter() - t0
+            t0 = time.perf_counter()
         index = engine.new_index()
         for t in turns:  # incremental API, one turn at a time
             engine.append(index, t)
@@ -176,7 +184,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"cores: os.cpu_count()={os.cpu_count()} usable={len(os.sched_getaffinity(0))}")
     print(
         f"questions: {out['questions']} (categories 1-4), conversations: {len(data)}, "
-        f"captions: {'on' if args.captions else 'off'}, append total {append_s * 1e3:.0f} ms"
+        f"captions: {'on' if args.captions else 'off'}, append total {append_s * 1e3:.0f} ms, "
+        f"semantic: {f'on, embedding {embed_s:.1f} s' if semantic else 'off'}"
     )
     print(
         f"{'budget':>7} | {'engine':>7} | {'live':>7} | {'recency':>7} | {'bm25':>7} | {'tokens used':>11} | {'tokens full':>11}"

@@ -13,6 +13,8 @@ from context_service.db import MIGRATIONS, VERSION_TABLE
 from context_service.db.archive import TurnArchive
 from context_service.db.profiles import OwnerProfiles
 from context_service.engine import ContextConfig, ContextEngine, LlamaVocabTokenizer, get_tokenizer
+from context_service.engine.embedding import EmbeddingModelUnavailable, SentenceEncoder
+from context_service.engine.semantic import SemanticReader
 from context_service.servicer import ContextServicer
 from context_service.settings import ContextSettings
 from context_service.store import TurnStore
@@ -40,11 +42,22 @@ def model_tokenizer(settings: ContextSettings) -> LlamaVocabTokenizer:
     return get_tokenizer(str(model.path))
 
 
+def semantic_reader(settings: ContextSettings) -> SemanticReader | None:
+    """The sentence encoder, when it is wanted and installed; relevance by words alone otherwise."""
+    if not settings.context_semantic:
+        return None
+    try:
+        return SemanticReader(SentenceEncoder.load())
+    except EmbeddingModelUnavailable as exc:
+        log.warning("%s; turns are scored by their words alone", exc)
+        return None
+
+
 async def main() -> None:
     settings = ContextSettings()
     init_process("context_service", settings)
     config = ContextConfig(followup_headroom_fraction=settings.context_followup_headroom)
-    engine = ContextEngine(model_tokenizer(settings), config)
+    engine = ContextEngine(model_tokenizer(settings), config, semantic_reader(settings))
     database = open_engine(settings, "context_service")
     await migrate(database, MIGRATIONS, VERSION_TABLE)
     redis = settings.redis()

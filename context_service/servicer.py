@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -79,6 +80,16 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
             note, note_tokens = OwnerNote("", note.hidden), 0  # a small budget keeps its room for the turns
         budget -= note_tokens
         message = request.message
+        semantic = self.engine.semantic
+        if semantic is not None and self.engine.will_compact(index, budget, message, self.settings.system_prompt):
+            # Vectors for the message and the turns still without one, computed off the event
+            # loop, held by the index on it (appends may change the index meanwhile).
+            positions = index.take_unembedded()
+            turns = [index.turns[position] for position in positions]
+            try:
+                await asyncio.get_running_loop().run_in_executor(semantic.executor, semantic.prepare, turns, message)
+            finally:
+                index.attach_vectors(positions)
         # A message larger than the whole budget (a pasted document) is cut to fit, not refused.
         while True:
             try:

@@ -31,7 +31,11 @@ def main() -> int:
         redis_url=os.environ.get("REDIS_URL") or None,
         database_url=os.environ.get("DATABASE_URL") or None,
         log_to_files=os.environ.get("SUITE_LOG_TO_FILES", "0") == "1",
-        env={"LOG_FORMAT": os.environ.get("LOG_FORMAT", "text")},
+        env={
+            "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+            # One person and a local model: recall by meaning is worth its CPU (context_service/settings.py).
+            "CONTEXT_SEMANTIC": os.environ.get("CONTEXT_SEMANTIC", "true"),
+        },
         metrics_ports={
             name: int(os.environ.get(f"{name.upper()}_METRICS_PORT", default))
             for name, default in (("job_service", 9101), ("context_service", 9102), ("inference_service", 9103))

@@ -15,12 +15,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Set as AbstractSet
 
+import numpy as np
+
 from .budget import Budget
 from .importance import importance
 from .index import SessionIndex
-from .model import ContextConfig, ContextResult, ContextStats, SelectedTurn, Turn
+from .model import MATCHES, ContextConfig, ContextResult, ContextStats, SelectedTurn, Turn
 from .plan import Note, PromptPlan
 from .profile import extract_facts
+from .semantic import SemanticReader
 from .summary import render as render_summary
 from .text import asks_when, terms
 from .tokenizer import Tokenizer, get_tokenizer
@@ -37,9 +40,12 @@ class BudgetTooSmallError(ValueError):
 
 
 class ContextEngine:
-    def __init__(self, tokenizer: Tokenizer | None = None, config: ContextConfig | None = None) -> None:
+    def __init__(
+        self, tokenizer: Tokenizer | None = None, config: ContextConfig | None = None, semantic: SemanticReader | None = None
+    ) -> None:
         self.tok = tokenizer if tokenizer is not None else get_tokenizer()
         self.cfg = config or ContextConfig()
+        self.semantic = semantic  # None: relevance is BM25 alone
         self._cache: OrderedDict[str, int] = OrderedDict()  # counts of repeated strings
         self._cache_lock = threading.Lock()
 
@@ -67,6 +73,13 @@ class ContextEngine:
             self.append(index, t)
         return index
 
+    def will_compact(self, index: SessionIndex, budget_tokens: int, message: str, system_prompt: str = "") -> bool:
+        """Whether a build may score turns: the history, message and system prompt come near
+        the budget (within a tenth; better a needless guess than a miss)."""
+        framing = self.cfg.message_overhead_tokens * (len(index) + 2)
+        needed = index.full_tokens + framing + self.tok.count(message) + self._count_cached(system_prompt)
+        return needed > 0.9 * budget_tokens
+
     # --- scoring -----------------------------------------------------------------------
     def score(self, index: SessionIndex, message: str, exclude: AbstractSet[int] = frozenset()) -> dict[int, tuple[float, str]]:
         """Score candidate turns only: query-term postings + recency window + top-important."""
@@ -81,6 +94,10 @@ class ContextEngine:
         rel, maxrel = index.bm25.score(query, c.max_candidates)
         maxrel = maxrel or 1.0
         cands = set(rel)
+        meaning = self._meaning(index, message)
+        if meaning is not None:
+            closest = min(c.semantic_candidates, n)
+            cands.update(np.argpartition(-meaning, closest - 1)[:closest].tolist())
         cands.update(range(max(0, n - c.recency_window), n))
         cands.update(index.top_important())
         cands.difference_update(exclude)
@@ -89,16 +106,24 @@ class ContextEngine:
         turns, timed = index.turns, index.says_when
         when = c.when_factor if asks_when(message) else 1.0
         for p in cands:
-            a = c.w_relevance * rel.get(p, 0.0) / maxrel
+            lexical = c.w_relevance * rel.get(p, 0.0) / maxrel
+            semantic = c.w_semantic * float(meaning[p]) if meaning is not None else 0.0
+            a = lexical + semantic
             if about:
                 a *= 1.0 if turns[p].speaker in about else c.other_speaker_factor
             if timed[p]:
                 a *= when
             b = c.w_importance * imp[p]
             decay = 1.0 - rw + rw * 0.5 ** ((n - 1 - p) / hl)  # recency: a tie-breaker, not a gate
-            out[p] = ((a + b) * decay, "relevance" if a >= b else "importance")
+            if a < b:
+                reason = "importance"
+            elif timed[p] and when > 1.0:
+                reason = "time"
+            else:
+                reason = "meaning" if semantic > lexical else "relevance"
+            out[p] = ((a + b) * decay, reason)
         # continuity: the question a relevant turn answers / the answer to a relevant question
-        top = heapq.nlargest(c.continuity_top, ((s, p) for p, (s, r) in out.items() if r == "relevance"))
+        top = heapq.nlargest(c.continuity_top, ((s, p) for p, (s, r) in out.items() if r in MATCHES))
         isq = index.is_question
         for s, p in top:
             for nb in (p - 1, p + 1):
@@ -113,6 +138,33 @@ class ContextEngine:
         return out
 
     # --- packing -----------------------------------------------------------------------
+    def prepare_meaning(self, index: SessionIndex, message: str) -> None:
+        """Embeds what scoring `message` by meaning needs: the turns stored without a vector, in
+        one batch, and the message. (The context service does the embedding off its event loop
+        first: ContextServicer.BuildContext.)"""
+        if self.semantic is None:
+            return
+        positions = index.take_unembedded()
+        try:
+            self.semantic.prepare([index.turns[position] for position in positions], message)
+        finally:
+            index.attach_vectors(positions)
+
+    def _meaning(self, index: SessionIndex, message: str) -> np.ndarray | None:
+        """Each turn's closeness in meaning to the message, 0..1 (cosine above the floor,
+        rescaled); None without a SemanticReader or turns."""
+        if self.semantic is None or not len(index):
+            return None
+        self.prepare_meaning(index, message)  # a no-op when the service prepared it
+        cosines = index.vectors.cosines(self.semantic.query(message))
+        # Relative to this session: how much closer than its typical turn (the median), as a
+        # share of the closest turn's lead. Raw cosines shift with the text: turns that start
+        # with a speaker's name all share it.
+        typical, best = float(np.median(cosines)), float(cosines.max())
+        lead = (cosines - typical) / max(best - typical, 1e-6)
+        floor = self.cfg.semantic_floor
+        return np.maximum(lead - floor, 0.0) / (1.0 - floor)
+
     def _count_cached(self, text: str) -> int:
         with self._cache_lock:
             n = self._cache.get(text)
@@ -357,7 +409,7 @@ class ContextEngine:
                 (
                     position
                     for position, (score, reason) in scores.items()
-                    if reason == "relevance" and score >= config.followup_note_min_score
+                    if reason in MATCHES and score >= config.followup_note_min_score
                 ),
                 key=lambda position: -scores[position][0],
             )

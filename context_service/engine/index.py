@@ -15,6 +15,7 @@ from .bm25 import BM25Index
 from .model import Turn
 from .plan import PromptPlan
 from .profile import Profile
+from .semantic import TurnVectors, unpack
 from .summary import RollingSummary
 from .text import says_when
 from .text import terms as text_terms
@@ -34,6 +35,9 @@ class SessionIndex:
         # a speaker can be read as a question about what they said (ContextEngine.score).
         self.speaker_terms: dict[str, frozenset[str]] = {}
         self.bm25 = BM25Index(bm25_k1, bm25_b)
+        self.vectors = TurnVectors()
+        # Turns stored without a sentence vector: embedded when a build first scores by meaning.
+        self.unembedded: list[int] = []
         self.profile = Profile()
         # Profile keys not to show (the owner deleted them, or set them in another place); the
         # context service sets them before each build.
@@ -63,12 +67,30 @@ class SessionIndex:
         if turn.speaker and turn.speaker not in self.speaker_terms:
             self.speaker_terms[turn.speaker] = frozenset(text_terms(turn.speaker))
         self.bm25.add(pos, terms)
+        self.vectors.add(pos, unpack(turn.vector) if turn.vector else None)
+        if not turn.vector:
+            self.unembedded.append(pos)
         self.full_tokens += turn.tokens
         if len(self._top) < self.top_k:
             heapq.heappush(self._top, (imp, pos))
         elif imp > self._top[0][0]:
             heapq.heapreplace(self._top, (imp, pos))
         return pos
+
+    def take_unembedded(self) -> list[int]:
+        """The positions of the turns without a vector, which the caller is to embed."""
+        positions, self.unembedded = self.unembedded, []
+        return positions
+
+    def attach_vectors(self, positions: list[int]) -> None:
+        """Holds the vectors just given to these turns (Turn.vector); a turn still without one
+        (the embedding failed) waits for the next build."""
+        for position in positions:
+            vector = self.turns[position].vector
+            if vector:
+                self.vectors.add(position, unpack(vector))
+            else:
+                self.unembedded.append(position)
 
     def speakers_named(self, query: list[str]) -> frozenset[str]:
         """The speakers whose whole name the query terms hold."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-REASONS = ("pinned-recent", "relevance", "importance", "continuity", "whole-history")
+REASONS = ("pinned-recent", "relevance", "meaning", "time", "importance", "continuity", "whole-history")
+# The reasons of a turn chosen for what it says about the message: its words ("relevance"), its
+# meaning (semantic.py), or the time it names when the message asks when.
+MATCHES = frozenset({"relevance", "meaning", "time"})
 
 
 @dataclass(slots=True)
@@ -22,6 +25,7 @@ class Turn:
     ts: float  # unix seconds
     tokens: int = 0
     speaker: str | None = None  # display name in multi-party chats
+    vector: str | None = None  # its sentence vector, packed (semantic.pack); None: not embedded
 
     @property
     def content(self) -> str:
@@ -63,6 +67,13 @@ class ContextConfig:
     other_speaker_factor: float = 0.8
     # A message that asks when: the relevance of turns that name a time is scaled by this.
     when_factor: float = 1.3
+    # meaning (semantic.py, when the engine has a SemanticReader): relevance adds w_semantic
+    # times a turn's lead in cosine over the session's median turn, as a share of the closest
+    # turn's lead, above semantic_floor and rescaled to 0..1; the closest turns by cosine are
+    # scored even without a shared word
+    w_semantic: float = 0.6
+    semantic_floor: float = 0.3
+    semantic_candidates: int = 200
     top_important: int = 48  # most important turns always scored
     # continuity: neighbours of strongly selected turns
     continuity_top: int = 24

@@ -3,6 +3,8 @@ import { formatDuration, formatNumber, formatPercent } from '../lib/format';
 
 const REASONS: Record<string, string> = {
   relevance: 'Relevant',
+  meaning: 'Similar meaning',
+  time: 'Says when',
   'pinned-recent': 'Recent',
   importance: 'Important',
   continuity: 'Continuity',

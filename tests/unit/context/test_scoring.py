@@ -97,3 +97,16 @@ def test_a_when_question_prefers_the_turn_that_says_when(tokenizer, make_turns):
 
     assert best(ContextConfig()) == "went"
     assert best(ContextConfig(when_factor=1.0)) == "plan"  # the control: words alone pick the other
+
+
+def test_the_reason_of_a_turn_found_for_the_time_it_names_is_time(engine, make_turns):
+    idx = engine.new_index()
+    for t in make_turns(30):
+        engine.append(idx, t)
+    engine.append(idx, Turn("went", "user", "We visited the aquarium with my nephew yesterday.", 31.0))
+    engine.append(idx, Turn("plan", "user", "We should visit the aquarium with my nephew again.", 32.0))
+    when = engine.score(idx, "When did I visit the aquarium with my nephew?")
+    assert when[idx.positions["went"]][1] == "time"
+    assert when[idx.positions["plan"]][1] == "relevance"  # it names no time
+    what = engine.score(idx, "Did I visit the aquarium with my nephew?")
+    assert what[idx.positions["went"]][1] == "relevance"  # not a "when" question

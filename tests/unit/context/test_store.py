@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
 
 from chat_common.redis_client import connect
-from context_service.engine import ContextEngine, Turn
+from context_service.engine import ContextConfig, ContextEngine, Turn
+from context_service.engine.semantic import SemanticReader
 from context_service.store import TurnStore
 
 
@@ -106,3 +108,21 @@ async def test_a_turn_appended_after_redis_lost_the_session_joins_the_restored_o
     await redis.flushall()  # lost between a build and its append
     assert await store.append(sid, "t2", exchange("t2", "I am a nurse.", "Noted.")) == (True, 4)
     assert turn_ids(await store.index(sid)) == ["t1:u", "t1:a", "t2:u", "t2:a"]
+
+
+async def test_a_session_scored_by_meaning_stores_its_new_turns_with_their_vectors(redis, tokenizer, sentence_encoder) -> None:
+    sid = new_session()
+    engine = ContextEngine(tokenizer, ContextConfig(), SemanticReader(sentence_encoder))
+    store = TurnStore(redis, engine, cache_size=8)
+
+    async def stored_vectors() -> list[bool]:
+        return [json.loads(item)["vector"] is not None for item in await redis.lrange(f"ctx:{{{sid}}}:turns", 0, -1)]
+
+    await store.append(sid, "t1", exchange("t1", "I surf every weekend.", "Nice."))
+    assert await stored_vectors() == [False, False]  # a short session is never embedded
+    index = await store.index(sid)
+    engine.prepare_meaning(index, "What sport do I do?")  # a build that scores by meaning
+    assert index.unembedded == [] and index.vectors.nbytes
+    await store.append(sid, "t2", exchange("t2", "I also climb.", "Great."))
+    assert await stored_vectors() == [False, False, True, True]
+    assert index.unembedded == [], "appended with their vectors, held at once"
