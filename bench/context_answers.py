@@ -552,7 +552,7 @@ def main(argv: list[str] | None = None) -> dict:
     # Tokens are counted with the local model's vocabulary, as the context service counts them
     # (SmolLM2's when --model-url is given and the local model is not on this machine).
     tok, vocabulary, cap = local_tokenizer(local_spec, serve=not args.model_url, max_tokens=args.max_tokens)
-    # The engine as the context service runs it by default: with the sentence encoder when installed.
+    # The engine as the run command (python -m suite) runs it: scoring by meaning too.
     engine = ContextEngine(tok, semantic=None if args.words_only else SemanticReader(SentenceEncoder.load()))
     items = prepare(data, questions, args.budget, cap, engine)
 

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
         turns = conversation_turns(conv_obj["conversation"], args.captions)
         t0 = time.perf_counter()
         if semantic is not None:
-            semantic.embed_turns(turns)  # in one batch, as the context service does per exchange
+            semantic.embed_turns(turns)  # in one batch: the same vectors, sooner than an exchange at a time
             embed_s += time.perf_counter() - t0
             t0 = time.perf_counter()
         index = engine.new_index()

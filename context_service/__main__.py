@@ -57,7 +57,9 @@ async def main() -> None:
     settings = ContextSettings()
     init_process("context_service", settings)
     config = ContextConfig(followup_headroom_fraction=settings.context_followup_headroom)
-    engine = ContextEngine(model_tokenizer(settings), config, semantic_reader(settings))
+    semantic = semantic_reader(settings)
+    engine = ContextEngine(model_tokenizer(settings), config, semantic)
+    engine.embed_inline = False  # the servicer and the store embed on the reader's thread
     database = open_engine(settings, "context_service")
     await migrate(database, MIGRATIONS, VERSION_TABLE)
     redis = settings.redis()
@@ -73,6 +75,8 @@ async def main() -> None:
 
     async def on_stop() -> None:
         probe.cancel()
+        if semantic is not None:
+            semantic.close()
         await redis.aclose()
         await database.dispose()
 

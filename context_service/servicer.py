@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
@@ -74,22 +73,13 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         note = OwnerNote("", frozenset())
         if request.owner:
             note = note_for(await self.profiles.all(request.owner), index)
-        index.hidden_facts = note.hidden
         note_tokens = self.engine.tok.count(note.text) + 4 if note.text else 0
         if note_tokens and budget - note_tokens < budget // 2:
             note, note_tokens = OwnerNote("", note.hidden), 0  # a small budget keeps its room for the turns
         budget -= note_tokens
         message = request.message
-        semantic = self.engine.semantic
-        if semantic is not None and self.engine.will_compact(index, budget, message, self.settings.system_prompt):
-            # Vectors for the message and the turns still without one, computed off the event
-            # loop, held by the index on it (appends may change the index meanwhile).
-            positions = index.take_unembedded()
-            turns = [index.turns[position] for position in positions]
-            try:
-                await asyncio.get_running_loop().run_in_executor(semantic.executor, semantic.prepare, turns, message)
-            finally:
-                index.attach_vectors(positions)
+        await self._prepare_meaning(index, budget, message)
+        index.hidden_facts = note.hidden  # after the await: another build of this session may run meanwhile
         # A message larger than the whole budget (a pasted document) is cut to fit, not refused.
         while True:
             try:
@@ -115,6 +105,18 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
             response.messages.insert(0, pb.common.ChatMessage(role=pb.common.ROLE_SYSTEM, content=note.text))
             response.stats.context_tokens += note_tokens
         return response
+
+    async def _prepare_meaning(self, index: SessionIndex, budget: int, message: str) -> None:
+        """Vectors for the message and any turn still without one, computed off the event loop
+        and held by the index on it (appends may change the index meanwhile)."""
+        semantic = self.engine.semantic
+        if semantic is None or not self.engine.will_compact(index, budget, message, self.settings.system_prompt):
+            return
+        positions = index.take_unembedded()
+        try:
+            await semantic.embed_async([index.turns[position] for position in positions], message)
+        finally:
+            index.attach_vectors(positions)
 
     async def AppendTurn(
         self, request: pb.context.AppendTurnRequest, context: aio.ServicerContext

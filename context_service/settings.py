@@ -25,11 +25,8 @@ class ContextSettings(ServiceSettings, DatabaseSettings):
     context_followup_headroom: float = 0.4
     # Sessions whose index stays in memory; others are rebuilt from Redis (or PostgreSQL) on demand.
     index_cache_sessions: int = 256
-    # Score turns by meaning as well as by words (all-MiniLM-L6-v2 run with numpy), in sessions
-    # that outgrow their budget. It costs about 130 MB of memory and 10-40 ms of CPU per message
-    # of such a session (docs/context.md), which caps a busy service's capacity, so the service
-    # leaves it off; the run command (python -m suite), for one person and a local model whose
-    # reply takes seconds, turns it on. Off, or without the model installed: words alone (BM25).
+    # Score turns by meaning as well as by words (all-MiniLM-L6-v2 with numpy). Off here for its
+    # CPU per message (docs/context.md); the run command, python -m suite, turns it on.
     context_semantic: bool = False
     # Optional path to a GGUF whose vocabulary counts tokens (default: the local model's).
     tokenizer_gguf: str = ""

@@ -95,11 +95,10 @@ class TurnStore:
             if turn.tokens <= 0:
                 # ~0.1 ms per turn: cheaper inline than a thread hop.
                 turn.tokens = self.engine.tok.count(turn.content)
-        cached = self._cache.get(session_id)
-        if cached is not None and cached[1].vectors.nbytes:
-            # A session scored by meaning: its new turns are embedded before they are stored,
-            # so their vectors are kept with them.
-            await self._embed(turns)
+        if self.engine.semantic is not None:
+            # Before they are stored, so that their vectors are kept with them; if the encoder
+            # fails they are stored without, and embedded before a build needs them.
+            await self.engine.semantic.embed_async(turns)
         if self.archive is not None:
             await self.archive.append(session_id, turn_id, [t.to_dict() for t in turns])
         async with self._lock(session_id):
@@ -145,12 +144,6 @@ class TurnStore:
                 evicted, _ = self._cache.popitem(last=False)
                 self._locks.pop(evicted, None)
             return index
-
-    async def _embed(self, turns: list[Turn]) -> None:
-        """Sentence vectors for the turns that lack one, off the event loop (a few ms a turn)."""
-        semantic = self.engine.semantic
-        if semantic is not None and any(turn.vector is None for turn in turns):
-            await asyncio.get_running_loop().run_in_executor(semantic.executor, semantic.embed_turns, turns)
 
     async def set_branch(self, session_id: str, turn_ids: list[str]) -> None:
         """The memory becomes exactly these exchanges, in the order they were appended (a branch

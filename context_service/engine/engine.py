@@ -46,13 +46,16 @@ class ContextEngine:
         self.tok = tokenizer if tokenizer is not None else get_tokenizer()
         self.cfg = config or ContextConfig()
         self.semantic = semantic  # None: relevance is BM25 alone
+        # Whether a build may embed what it lacks itself. The context service embeds off its
+        # event loop before each build and turns this off; what is still missing scores 0.
+        self.embed_inline = True
         self._cache: OrderedDict[str, int] = OrderedDict()  # counts of repeated strings
         self._cache_lock = threading.Lock()
 
     # --- indexing ----------------------------------------------------------------------
     def new_index(self) -> SessionIndex:
         c = self.cfg
-        return SessionIndex(c.bm25_k1, c.bm25_b, c.summary_pool_size, c.top_important)
+        return SessionIndex(c.bm25_k1, c.bm25_b, c.summary_pool_size, c.top_important, self.semantic is not None)
 
     def append(self, index: SessionIndex, turn: Turn) -> Turn:
         """Add one turn: count tokens once (unless already known), update every index."""
@@ -96,8 +99,10 @@ class ContextEngine:
         cands = set(rel)
         meaning = self._meaning(index, message)
         if meaning is not None:
-            closest = min(c.semantic_candidates, n)
-            cands.update(np.argpartition(-meaning, closest - 1)[:closest].tolist())
+            related = np.flatnonzero(meaning > 0.0)
+            if len(related) > c.semantic_candidates:
+                related = related[np.argpartition(-meaning[related], c.semantic_candidates - 1)[: c.semantic_candidates]]
+            cands.update(related.tolist())
         cands.update(range(max(0, n - c.recency_window), n))
         cands.update(index.top_important())
         cands.difference_update(exclude)
@@ -155,8 +160,15 @@ class ContextEngine:
         rescaled); None without a SemanticReader or turns."""
         if self.semantic is None or not len(index):
             return None
-        self.prepare_meaning(index, message)  # a no-op when the service prepared it
-        cosines = index.vectors.cosines(self.semantic.query(message))
+        if self.embed_inline:
+            try:
+                self.prepare_meaning(index, message)
+            except Exception:
+                log.warning("sentence embedding failed; scoring by words alone", exc_info=True)
+        query = self.semantic.cached_query(message)
+        if query is None:
+            return None
+        cosines = index.vectors.cosines(query)
         # Relative to this session: how much closer than its typical turn (the median), as a
         # share of the closest turn's lead. Raw cosines shift with the text: turns that start
         # with a speaker's name all share it.
@@ -409,7 +421,8 @@ class ContextEngine:
                 (
                     position
                     for position, (score, reason) in scores.items()
-                    if reason in MATCHES and score >= config.followup_note_min_score
+                    # by words or time only: some turn is always closest in meaning, even to "thanks"
+                    if reason in ("relevance", "time") and score >= config.followup_note_min_score
                 ),
                 key=lambda position: -scores[position][0],
             )

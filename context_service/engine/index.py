@@ -24,7 +24,15 @@ FORMAT_VERSION = 1
 
 
 class SessionIndex:
-    def __init__(self, bm25_k1: float = 1.2, bm25_b: float = 0.5, summary_pool_size: int = 400, top_important: int = 48) -> None:
+    def __init__(
+        self,
+        bm25_k1: float = 1.2,
+        bm25_b: float = 0.5,
+        summary_pool_size: int = 400,
+        top_important: int = 48,
+        with_vectors: bool = False,
+    ) -> None:
+        self.with_vectors = with_vectors  # the engine scores by meaning: hold the turns' vectors
         self.turns: list[Turn] = []
         self.positions: dict[str, int] = {}
         self.terms: list[str] = []  # space-joined stems per turn: cheap reload, no GC-tracked lists
@@ -36,7 +44,8 @@ class SessionIndex:
         self.speaker_terms: dict[str, frozenset[str]] = {}
         self.bm25 = BM25Index(bm25_k1, bm25_b)
         self.vectors = TurnVectors()
-        # Turns stored without a sentence vector: embedded when a build first scores by meaning.
+        # Turns held without a sentence vector (stored before CONTEXT_SEMANTIC was on, or the
+        # encoder failed): embedded before the next build that scores by meaning.
         self.unembedded: list[int] = []
         self.profile = Profile()
         # Profile keys not to show (the owner deleted them, or set them in another place); the
@@ -57,6 +66,11 @@ class SessionIndex:
         """Record an already-analysed turn (used by the engine and by deserialisation)."""
         if turn.turn_id in self.positions:
             raise ValueError(f"duplicate turn_id {turn.turn_id!r}")
+        vector = None
+        if self.with_vectors and turn.vector:
+            vector = unpack(turn.vector)
+            if vector is None:
+                turn.vector = None  # not a vector of ours: embedded again
         pos = len(self.turns)
         self.turns.append(turn)
         self.positions[turn.turn_id] = pos
@@ -67,9 +81,10 @@ class SessionIndex:
         if turn.speaker and turn.speaker not in self.speaker_terms:
             self.speaker_terms[turn.speaker] = frozenset(text_terms(turn.speaker))
         self.bm25.add(pos, terms)
-        self.vectors.add(pos, unpack(turn.vector) if turn.vector else None)
-        if not turn.vector:
-            self.unembedded.append(pos)
+        if self.with_vectors:
+            self.vectors.add(pos, vector)
+            if vector is None:
+                self.unembedded.append(pos)
         self.full_tokens += turn.tokens
         if len(self._top) < self.top_k:
             heapq.heappush(self._top, (imp, pos))
@@ -86,9 +101,10 @@ class SessionIndex:
         """Holds the vectors just given to these turns (Turn.vector); a turn still without one
         (the embedding failed) waits for the next build."""
         for position in positions:
-            vector = self.turns[position].vector
-            if vector:
-                self.vectors.add(position, unpack(vector))
+            packed = self.turns[position].vector
+            vector = unpack(packed) if packed else None
+            if vector is not None:
+                self.vectors.add(position, vector)
             else:
                 self.unembedded.append(position)
 

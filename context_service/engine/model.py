@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 REASONS = ("pinned-recent", "relevance", "meaning", "time", "importance", "continuity", "whole-history")
 # The reasons of a turn chosen for what it says about the message: its words ("relevance"), its
@@ -36,7 +36,11 @@ class Turn:
 
     @classmethod
     def from_dict(cls, d: dict) -> Turn:
-        return cls(**d)
+        # Fields a newer release adds are ignored, so replicas of two releases share turns.
+        return cls(**{name: value for name, value in d.items() if name in _TURN_FIELDS})
+
+
+_TURN_FIELDS = frozenset(field.name for field in fields(Turn))
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -10,6 +11,8 @@ from grpc import aio
 
 from chat_common import pb
 from chat_common.grpc.client import channel
+from chat_common.redis_client import connect, tagged
+from context_service.engine.semantic import unpack
 from suite.processes import Suite
 from tests.contract.conftest import start_suite
 
@@ -58,20 +61,28 @@ async def chosen(stub: pb.context_grpc.ContextServiceStub, sid: str) -> dict[str
 async def test_a_turn_that_shares_no_word_with_the_message_is_chosen_for_its_meaning(semantic_channel: aio.Channel) -> None:
     stub = pb.context_grpc.ContextServiceStub(semantic_channel)
     sid = await long_session(stub)
-    assert chosen_reason(await chosen(stub, sid)) == "meaning"
-    # Later exchanges are embedded as they are stored; the next build still finds it.
-    await stub.AppendTurn(
-        pb.context.AppendTurnRequest(session_id=sid, turn_id="job-99", user_text="Any plans tonight?", assistant_text="Rest.")
-    )
-    reply = await stub.BuildContext(pb.context.BuildContextRequest(session_id=sid, message=QUESTION, token_budget=400))
-    assert "job-3:u" in {selected.turn_id for selected in reply.stats.selected}
+    assert (await chosen(stub, sid)).get("job-3:u") == "meaning"
+
+
+async def test_the_vectors_are_stored_with_the_turns_and_serve_after_a_restart(semantic_backend: Suite) -> None:
+    ch = channel(semantic_backend.addr("context_service"), unary_timeout=30)
+    sid = await long_session(pb.context_grpc.ContextServiceStub(ch))
+    await ch.close()
+    redis = connect(semantic_backend.redis_url or "")
+    try:
+        stored = [json.loads(item) for item in await redis.lrange(tagged("ctx", sid, "turns"), 0, -1)]
+    finally:
+        await redis.aclose()
+    assert len(stored) == 48 and all(unpack(turn["vector"]) is not None for turn in stored)
+    semantic_backend.restart("context_service")
+    ch = channel(semantic_backend.addr("context_service"), unary_timeout=30)
+    try:
+        assert (await chosen(pb.context_grpc.ContextServiceStub(ch), sid)).get("job-3:u") == "meaning"
+    finally:
+        await ch.close()
 
 
 async def test_without_it_the_words_alone_miss_that_turn(context_channel: aio.Channel) -> None:
     stub = pb.context_grpc.ContextServiceStub(context_channel)  # the default service: CONTEXT_SEMANTIC off
     sid = await long_session(stub)
     assert "job-3:u" not in await chosen(stub, sid)
-
-
-def chosen_reason(reasons: dict[str, str]) -> str | None:
-    return reasons.get("job-3:u")

@@ -93,11 +93,35 @@ def test_a_failed_embedding_is_retried_by_the_next_build(tokenizer, sentence_enc
 
     engine = ContextEngine(tokenizer, ContextConfig(), SemanticReader(Failing(sentence_encoder)))
     index = conversation(engine)
-    with pytest.raises(MemoryError):
-        engine.score(index, QUESTION)
+    by_words = engine.score(index, QUESTION)  # the encoder failed: words alone, no error
+    assert 8 not in by_words or by_words[8][1] != "meaning"
     assert len(index.unembedded) == 60
     assert engine.score(index, QUESTION)[8][1] == "meaning"
     assert index.unembedded == []
+
+
+def test_a_stored_vector_that_is_not_ours_is_embedded_again(tokenizer, sentence_encoder):
+    counting = CountingEncoder(sentence_encoder)
+    engine = ContextEngine(tokenizer, ContextConfig(), SemanticReader(counting))
+    index = engine.new_index()
+    engine.append(index, Turn("t0", "user", EVIDENCE, 1.0, vector="bm90IGEgdmVjdG9y"))
+    assert index.unembedded == [0] and index.turns[0].vector is None
+    engine.score(index, QUESTION)
+    assert counting.texts == 2 and index.turns[0].vector is not None
+
+
+def test_a_turn_from_a_newer_release_loads():
+    turn = Turn.from_dict({"turn_id": "t", "role": "user", "text": "hi", "ts": 1.0, "a_later_field": [1]})
+    assert turn.text == "hi"
+
+
+def test_an_unrelated_follow_up_gets_no_note_by_meaning(tokenizer, semantic_engine):
+    index = conversation(semantic_engine)
+    budget = index.full_tokens // 2
+    semantic_engine.build(index, QUESTION, budget_tokens=budget, live=True)
+    semantic_engine.append(index, Turn("t60", "user", "ok thanks", 1_700_010_000.0, speaker="Maria"))
+    follow_up = semantic_engine.build(index, "thanks, bye", budget_tokens=budget)
+    assert not any(role == "system" and "Earlier messages" in text for role, text in follow_up.sequence)
 
 
 def test_turn_vectors_grow_and_a_turn_without_one_is_unrelated():

@@ -110,7 +110,7 @@ async def test_a_turn_appended_after_redis_lost_the_session_joins_the_restored_o
     assert turn_ids(await store.index(sid)) == ["t1:u", "t1:a", "t2:u", "t2:a"]
 
 
-async def test_a_session_scored_by_meaning_stores_its_new_turns_with_their_vectors(redis, tokenizer, sentence_encoder) -> None:
+async def test_turns_are_stored_with_their_vectors(redis, tokenizer, sentence_encoder) -> None:
     sid = new_session()
     engine = ContextEngine(tokenizer, ContextConfig(), SemanticReader(sentence_encoder))
     store = TurnStore(redis, engine, cache_size=8)
@@ -119,10 +119,9 @@ async def test_a_session_scored_by_meaning_stores_its_new_turns_with_their_vecto
         return [json.loads(item)["vector"] is not None for item in await redis.lrange(f"ctx:{{{sid}}}:turns", 0, -1)]
 
     await store.append(sid, "t1", exchange("t1", "I surf every weekend.", "Nice."))
-    assert await stored_vectors() == [False, False]  # a short session is never embedded
     index = await store.index(sid)
-    engine.prepare_meaning(index, "What sport do I do?")  # a build that scores by meaning
-    assert index.unembedded == [] and index.vectors.nbytes
     await store.append(sid, "t2", exchange("t2", "I also climb.", "Great."))
-    assert await stored_vectors() == [False, False, True, True]
-    assert index.unembedded == [], "appended with their vectors, held at once"
+    assert await stored_vectors() == [True, True, True, True]
+    assert index.unembedded == [] and index.vectors.count == 4, "held at once"
+    rebuilt = await TurnStore(redis, engine, cache_size=8).index(sid)  # another replica, or a restart
+    assert rebuilt.unembedded == [] and rebuilt.vectors.nbytes
