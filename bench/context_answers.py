@@ -64,9 +64,8 @@ import snowballstemmer
 
 from bench.common import machine
 from bench.context_locomo import conversation_turns
-from chat_common.children import wait_ready, wrap
+from chat_common.children import free_port, wait_ready, wrap
 from chat_common.local_models import DEFAULT_MODEL, ModelError, resolve
-from chat_common.redis_server import free_port
 from context_service.engine import BudgetTooSmallError, ContextEngine, SessionIndex, Tokenizer, Turn, get_tokenizer
 from context_service.engine.embedding import SentenceEncoder
 from context_service.engine.semantic import SemanticReader

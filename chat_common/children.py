@@ -15,14 +15,49 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
+
+
+# Listening ports are drawn from below the kernel's range for outgoing connections: a port the
+# kernel hands out (a bind to port 0) may be taken by a client socket's source port before our
+# server binds it, as CI saw once ("address already in use").
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_LOWEST_PORT = 20000
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now, for a server about to start."""
+    try:
+        first_ephemeral = int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        first_ephemeral = 0
+    if first_ephemeral - _LOWEST_PORT >= 1000:
+        for _ in range(200):
+            port = _LOWEST_PORT + secrets.randbelow(first_ephemeral - _LOWEST_PORT)
+            if _bindable(port):
+                return port
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def wrap(command: list[str]) -> list[str]:

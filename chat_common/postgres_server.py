@@ -24,8 +24,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from chat_common.children import ChildServer, wait_ready, wrap
-from chat_common.redis_server import free_port
+from chat_common.children import ChildServer, free_port, wait_ready, wrap
 
 log = logging.getLogger("chat_common.postgres_server")
 

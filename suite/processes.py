@@ -17,10 +17,10 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chat_common import pb
-from chat_common.children import wait_ready, wrap
+from chat_common.children import free_port, wait_ready, wrap
 from chat_common.local_models import resolve
 from chat_common.postgres_server import PostgresServer
-from chat_common.redis_server import RedisServer, free_port
+from chat_common.redis_server import RedisServer
 
 log = logging.getLogger("suite")
 

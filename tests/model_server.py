@@ -9,8 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from chat_common.children import ChildServer, wait_ready, wrap
-from chat_common.redis_server import free_port
+from chat_common.children import ChildServer, free_port, wait_ready, wrap
 from suite.processes import ROOT
 
 # The fast tests run SmolLM2-135M; a few integration and browser tests run the default model.

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from bench.common import NO_RATE_LIMITS
+from chat_common.children import free_port
 from chat_common.local_models import resolve
-from chat_common.redis_server import free_port
 from suite.processes import ROOT
 from tests.model_server import FAST_MODEL
 
@@ -257,3 +257,12 @@ def test_the_model_dying_mid_reply_ends_the_job_in_the_flagged_fallback_and_the_
     finally:
         stop(launcher)
     assert "model_server exited unexpectedly (signal SIGKILL)" in launcher.output
+
+
+def test_free_ports_are_outside_the_range_client_sockets_take() -> None:
+    # A client socket's source port comes from this range; a server port from it can be taken
+    # between free_port() and the server's bind (CI once saw "address already in use").
+    first_ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = {free_port() for _ in range(50)}
+    assert all(20000 <= port < first_ephemeral for port in ports)
+    assert len(ports) > 40  # drawn at random, not one port handed out again and again

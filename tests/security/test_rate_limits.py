@@ -14,8 +14,8 @@ import httpx
 import pytest
 import redis
 
+from chat_common.children import free_port
 from chat_common.redis_client import connect
-from chat_common.redis_server import free_port
 from gateway.ratelimit import RateLimiter
 from gateway.settings import GatewaySettings
 from suite.processes import ROOT, Suite

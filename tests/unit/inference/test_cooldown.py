@@ -6,8 +6,8 @@ import asyncio
 import time
 from typing import Any
 
+from chat_common.children import free_port
 from chat_common.redis_client import connect
-from chat_common.redis_server import free_port
 from inference_service.app import build_chain
 from inference_service.providers.base import Prompt, Turn
 from inference_service.router import Done, ProviderChain
