@@ -7,6 +7,8 @@
 # The wheel is kept in a cache folder keyed by the version and the flags, and pip's own
 # wheel cache is bypassed, so a wheel built with other flags is never reused.
 # Usage: install-llama.sh PYTHON   (the venv's python)      See docs/local-model.md.
+# LLAMA_CMAKE_ARGS_ONLY=1 prints the flags and stops; CPUINFO names another cpuinfo file
+# (tests/unit/models/test_llama_build_flags.py checks the flags for CPUs with and without AVX-512 and AMX).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${1:-.venv/bin/python}
@@ -19,7 +21,7 @@ cmake_args() {
     return
   fi
   local flags args="-DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF"
-  flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  flags=" $(grep -m1 '^flags' "${CPUINFO:-/proc/cpuinfo}" | cut -d: -f2) "
   has() { [[ "$flags" == *" $1 "* ]]; }
   on() { if has "$2"; then args+=" -D$1=ON"; else args+=" -D$1=OFF"; fi; }
   on GGML_SSE42 sse4_2
@@ -41,6 +43,10 @@ cmake_args() {
 }
 
 ARGS=$(cmake_args)
+if [ "${LLAMA_CMAKE_ARGS_ONLY:-0}" = 1 ]; then
+  echo "$ARGS"
+  exit 0
+fi
 KEY=$(printf '%s %s %s' "$VERSION" "$ARGS" "$("${CC:-cc}" --version 2>/dev/null | head -1)" | sha256sum | cut -c1-16)
 STAMP=$("$PYTHON" -c "import sys; print(sys.prefix)")/.llama-build
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$KEY" ] && "$PYTHON" -c "import llama_cpp" 2>/dev/null; then
