@@ -13,6 +13,7 @@ import os
 import random
 import statistics
 import time
+import tracemalloc
 
 from context_service.engine import ContextConfig, ContextEngine, Turn, get_tokenizer
 from context_service.engine.embedding import SentenceEncoder
@@ -94,6 +95,21 @@ def session(n: int, seed: int) -> list[Turn]:
     return out
 
 
+def index_bytes(engine: ContextEngine, turns: list[Turn]) -> int:
+    """What a session's index holds in memory, turns and vectors included (tracemalloc, in a
+    separate pass: tracing slows the appends timed above)."""
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        index = engine.new_index()
+        for turn in turns:
+            text = turn.text.encode().decode()  # its own copy, as a session loaded from Redis has
+            engine.append(index, Turn(turn.turn_id, turn.role, text, turn.ts, turn.tokens, turn.speaker, turn.vector))
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--turns", type=int, nargs="+", default=[1000, 10000])
@@ -139,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
             f"{n:>6} turns: append {append_ms:.3f} ms/turn, history {idx.full_tokens} tokens, "
             f"build p50 {p50:.2f} ms, p99 {p99:.2f} ms"
             + (f", message embedding p50 {statistics.median(embed):.2f} ms" if embed else "")
-            + f", vectors {idx.vectors.nbytes / n:.0f} B/turn"
+            + f", vectors {idx.vectors.nbytes / n:.0f} B/turn, index {index_bytes(engine, turns) / n:.0f} B/turn"
         )
     if len(res) >= 2:
         a, b = min(res), max(res)

@@ -77,13 +77,13 @@ class ContextServicer(pb.context_grpc.ContextServiceServicer):
         if note_tokens and budget - note_tokens < budget // 2:
             note, note_tokens = OwnerNote("", note.hidden), 0  # a small budget keeps its room for the turns
         budget -= note_tokens
-        message = request.message
+        message, sent_at = request.message, time.time()  # "yesterday" in the message counts from now
         await self._prepare_meaning(index, budget, message)
         index.hidden_facts = note.hidden  # after the await: another build of this session may run meanwhile
         # A message larger than the whole budget (a pasted document) is cut to fit, not refused.
         while True:
             try:
-                result = self.engine.build(index, message, budget, self.settings.system_prompt)
+                result = self.engine.build(index, message, budget, self.settings.system_prompt, now=sent_at)
                 break
             except BudgetTooSmallError:
                 if len(message) < 64:

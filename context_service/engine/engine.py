@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -18,6 +19,7 @@ from collections.abc import Set as AbstractSet
 import numpy as np
 
 from .budget import Budget
+from .entities import mentions
 from .importance import importance
 from .index import SessionIndex
 from .model import MATCHES, ContextConfig, ContextResult, ContextStats, SelectedTurn, Turn
@@ -26,6 +28,7 @@ from .profile import extract_facts
 from .semantic import SemanticReader
 from .summary import render as render_summary
 from .text import asks_when, terms
+from .timeref import referenced
 from .tokenizer import Tokenizer, get_tokenizer
 
 log = logging.getLogger(__name__)
@@ -85,7 +88,8 @@ class ContextEngine:
 
     # --- scoring -----------------------------------------------------------------------
     def score(self, index: SessionIndex, message: str, exclude: AbstractSet[int] = frozenset()) -> dict[int, tuple[float, str]]:
-        """Score candidate turns only: query-term postings + recency window + top-important."""
+        """Score candidate turns only: query-term postings + recency window + top-important +
+        the turns of a time the message names."""
         c, n = self.cfg, len(index)
         query = terms(message)
         # A message that names a speaker asks about what they said: their name is not a word to
@@ -105,6 +109,11 @@ class ContextEngine:
             cands.update(related.tolist())
         cands.update(range(max(0, n - c.recency_window), n))
         cands.update(index.top_important())
+        timely = self._timely(index, message)
+        if len(timely) <= c.max_candidates:
+            cands.update(timely)
+        about_entities = self._about_entities(index, message)
+        cands.update(about_entities)
         cands.difference_update(exclude)
         imp, rw, hl = index.importance, c.recency_weight, c.recency_half_life_turns
         out: dict[int, tuple[float, str]] = {}
@@ -113,17 +122,22 @@ class ContextEngine:
         for p in cands:
             lexical = c.w_relevance * rel.get(p, 0.0) / maxrel
             semantic = c.w_semantic * float(meaning[p]) if meaning is not None else 0.0
-            a = lexical + semantic
+            entity = c.w_entity * about_entities.get(p, 0.0)
+            a = lexical + semantic + entity
             if about:
                 a *= 1.0 if turns[p].speaker in about else c.other_speaker_factor
             if timed[p]:
                 a *= when
+            if p in timely:
+                a = (a + c.time_bonus) * c.time_factor
             b = c.w_importance * imp[p]
             decay = 1.0 - rw + rw * 0.5 ** ((n - 1 - p) / hl)  # recency: a tie-breaker, not a gate
             if a < b:
                 reason = "importance"
-            elif timed[p] and when > 1.0:
+            elif p in timely or (timed[p] and when > 1.0):
                 reason = "time"
+            elif entity > max(lexical, semantic):
+                reason = "entity"
             else:
                 reason = "meaning" if semantic > lexical else "relevance"
             out[p] = ((a + b) * decay, reason)
@@ -140,7 +154,57 @@ class ContextEngine:
                 cur = out.get(nb)
                 if cur is None or cs > cur[0]:
                     out[nb] = (cs, "continuity")
+        self._hop_by_entities(index, out, top, exclude)
         return out
+
+    def _about_entities(self, index: SessionIndex, message: str) -> dict[int, float]:
+        """The turns about the people and things the message names: each turn's share of the
+        message's entities, weighted by rarity (half for a turn that only refers back)."""
+        entities = index.entities
+        asked = mentions(message, self.cfg.profile_role, None, entities.known_names).named - index.speaker_names
+        # an entity of many turns ("my kids" in a family chat) is a word to match, not a link
+        common = self.cfg.max_candidates // 4
+        held = {
+            entity: entities.turns_of[entity]
+            for entity in asked
+            if len(entities.turns_of.get(entity, ())) in range(1, common + 1)
+        }
+        if not held:
+            return {}
+        weights = {entity: math.log(1.0 + len(index) / len(positions)) for entity, positions in held.items()}
+        total = sum(weights.values())
+        out: dict[int, float] = {}
+        for entity, positions in held.items():
+            for position in positions:
+                share = weights[entity] / total * (1.0 if entity in entities.named[position] else 0.5)
+                out[position] = out.get(position, 0.0) + share
+        return out
+
+    def _hop_by_entities(
+        self, index: SessionIndex, out: dict[int, tuple[float, str]], top: list[tuple[float, int]], exclude: AbstractSet[int]
+    ) -> None:
+        """Multi-hop: the other turns about a strongly chosen turn's rarer entities score a share of it."""
+        config, entities = self.cfg, index.entities
+        for score, position in top:
+            for entity in entities.named[position]:
+                positions = entities.turns_of[entity]
+                if len(positions) > config.entity_hop_max_turns:
+                    continue
+                hop = score * config.entity_hop_factor
+                for other in positions:
+                    current = out.get(other)
+                    if other not in exclude and (current is None or hop > current[0]):
+                        out[other] = (hop, "entity")
+
+    def _timely(self, index: SessionIndex, message: str) -> set[int]:
+        """The turns said at, or naming, a time the message names ("last week" counts back from
+        `index.message_time`, else from the newest turn); none if that is most of them."""
+        if not len(index):
+            return set()
+        now = index.message_time if index.message_time is not None else index.turns[-1].ts
+        spans = referenced(message, now)
+        timely = index.times.matching(spans)
+        return timely if len(timely) <= self.cfg.time_max_share * len(index) else set()
 
     # --- packing -----------------------------------------------------------------------
     def prepare_meaning(self, index: SessionIndex, message: str) -> None:
@@ -208,7 +272,13 @@ class ContextEngine:
         )
 
     def build(
-        self, index: SessionIndex, message: str, budget_tokens: int, system_prompt: str = "", live: bool | None = None
+        self,
+        index: SessionIndex,
+        message: str,
+        budget_tokens: int,
+        system_prompt: str = "",
+        live: bool | None = None,
+        now: float | None = None,
     ) -> ContextResult:
         """Choose what the model sees for `message` within `budget_tokens` (never exceeded).
 
@@ -216,9 +286,11 @@ class ContextEngine:
         compacted (`_compact`) and later prompts of the conversation only append to it
         (`_follow_up`), so each prompt starts with the previous one. `live`: whether more
         turns will follow this prompt; None tells from the index (an earlier prompt of the
-        conversation was built with fewer turns).
+        conversation was built with fewer turns). `now`: when the message was sent (unix
+        seconds; None: just after the newest turn), what "yesterday" in it counts from.
         """
         started = time.perf_counter()
+        index.message_time = now
         turn_count = len(index)
         budget = Budget(
             total=int(budget_tokens),
@@ -422,7 +494,7 @@ class ContextEngine:
                     position
                     for position, (score, reason) in scores.items()
                     # by words or time only: some turn is always closest in meaning, even to "thanks"
-                    if reason in ("relevance", "time") and score >= config.followup_note_min_score
+                    if reason in ("relevance", "time", "entity") and score >= config.followup_note_min_score
                 ),
                 key=lambda position: -scores[position][0],
             )

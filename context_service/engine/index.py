@@ -12,6 +12,7 @@ import json
 import zlib
 
 from .bm25 import BM25Index
+from .entities import TurnEntities
 from .model import Turn
 from .plan import PromptPlan
 from .profile import Profile
@@ -19,6 +20,7 @@ from .semantic import TurnVectors, unpack
 from .summary import RollingSummary
 from .text import says_when
 from .text import terms as text_terms
+from .timeref import TurnTimes
 
 FORMAT_VERSION = 1
 
@@ -39,9 +41,13 @@ class SessionIndex:
         self.importance: list[float] = []
         self.is_question: list[bool] = []
         self.says_when: list[bool] = []  # the turn names a time: what a "when" question wants
+        self.times = TurnTimes()  # when each turn was said, and the times it names, resolved
+        self.entities = TurnEntities()  # who and what each turn is about
+        self.message_time: float | None = None  # when the message of the current build was sent
         # Each speaker's name as query terms ("Melanie" -> {"melani"}), so a message that names
         # a speaker can be read as a question about what they said (ContextEngine.score).
         self.speaker_terms: dict[str, frozenset[str]] = {}
+        self.speaker_names: set[str] = set()  # lower-cased
         self.bm25 = BM25Index(bm25_k1, bm25_b)
         self.vectors = TurnVectors()
         # Turns held without a sentence vector (stored before CONTEXT_SEMANTIC was on, or the
@@ -80,6 +86,9 @@ class SessionIndex:
         self.says_when.append(says_when(turn.text))
         if turn.speaker and turn.speaker not in self.speaker_terms:
             self.speaker_terms[turn.speaker] = frozenset(text_terms(turn.speaker))
+            self.speaker_names.add(turn.speaker.lower())
+        self.times.add(pos, turn.ts, turn.text)
+        self.entities.add(pos, turn.text, turn.speaker or turn.role, turn.ts, self.speaker_names)
         self.bm25.add(pos, terms)
         if self.with_vectors:
             self.vectors.add(pos, vector)

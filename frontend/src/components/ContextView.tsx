@@ -4,7 +4,8 @@ import { formatDuration, formatNumber, formatPercent } from '../lib/format';
 const REASONS: Record<string, string> = {
   relevance: 'Relevant',
   meaning: 'Similar meaning',
-  time: 'Says when',
+  time: 'Same time',
+  entity: 'Same person or thing',
   'pinned-recent': 'Recent',
   importance: 'Important',
   continuity: 'Continuity',
