@@ -1,5 +1,11 @@
 """One way to open Redis connections, so every service gets the same timeouts and retries.
 
+`REDIS_MODE` says what Redis is: one server (`standalone`, at `REDIS_URL`), or a primary that
+Redis Sentinel watches and replaces (`sentinel`: the client asks the sentinels at
+`REDIS_SENTINELS` for the primary named `REDIS_SENTINEL_MASTER`, and again after a failover:
+a connection to a former primary is dropped and retried like any broken one). Cluster mode
+needs every script to touch one slot, and the queue is not sharded yet (docs/operations.md).
+
 A hung Redis (paused for a fork, a failover, a stalled host) must cost a bounded wait, never
 a hang: every command gives up after `socket_timeout_s`. The client itself retries only
 refused or broken connections, where a short restart is the likely cause. A command that
@@ -12,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -29,10 +37,17 @@ T = TypeVar("T")
 TRANSIENT = (RedisConnectionError, RedisTimeoutError)
 
 
-def connect(url: str, socket_timeout_s: float = 2.0, connection_retries: int = 8) -> Redis:
-    """An asyncio Redis client that rides out a short Redis restart and never hangs."""
-    return Redis.from_url(
-        url,
+def connect(
+    url: str,
+    socket_timeout_s: float = 2.0,
+    connection_retries: int = 8,
+    sentinels: Sequence[tuple[str, int]] = (),
+    sentinel_master: str = "",
+) -> Redis:
+    """An asyncio Redis client that rides out a short Redis restart (or a Sentinel failover)
+    and never hangs. With `sentinels`, the primary is the one they name `sentinel_master`;
+    `url` then gives only the database and credentials."""
+    options: dict[str, Any] = dict(
         decode_responses=True,
         socket_connect_timeout=min(2.0, socket_timeout_s),
         socket_timeout=socket_timeout_s,
@@ -45,6 +60,24 @@ def connect(url: str, socket_timeout_s: float = 2.0, connection_retries: int = 8
             supported_errors=(RedisConnectionError, ConnectionResetError),  # type: ignore[arg-type]
         ),
     )
+    if not sentinels:
+        return Redis.from_url(url, **options)
+    credentials: dict[str, Any] = {key: value for key, value in parse_url(url).items() if key in ("db", "username", "password")}
+    timeouts = {"socket_timeout": socket_timeout_s, "socket_connect_timeout": min(2.0, socket_timeout_s)}
+    watchers = Sentinel(list(sentinels), sentinel_kwargs=timeouts, **timeouts)  # type: ignore[no-untyped-call]
+    primary: Redis = watchers.master_for(sentinel_master, redis_class=Redis, **options, **credentials)
+    return primary
+
+
+def parse_sentinels(addresses: str) -> list[tuple[str, int]]:
+    """`host:port,host:port` as (host, port) pairs; a clear ValueError for anything else."""
+    out = []
+    for address in filter(None, (part.strip() for part in addresses.split(","))):
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"REDIS_SENTINELS: {address!r} is not host:port")
+        out.append((host, int(port)))
+    return out
 
 
 async def retry_transient(

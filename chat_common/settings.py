@@ -5,16 +5,25 @@ Values come from environment variables; the defaults work offline on one machine
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.asyncio import Redis
 
-from chat_common.redis_client import connect
+from chat_common.redis_client import connect, parse_sentinels
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # standalone: REDIS_URL is the server. sentinel: the sentinels at REDIS_SENTINELS
+    # ("host:port,host:port") name the primary REDIS_SENTINEL_MASTER; REDIS_URL gives only
+    # the database and credentials.
+    redis_mode: Literal["standalone", "sentinel"] = "standalone"
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "chat"
     # Every Redis command gives up after this (commands take milliseconds; the longest
     # blocking read waits 1 s). Refused or broken connections are retried this many times.
     redis_socket_timeout_s: float = 2.0
@@ -35,6 +44,15 @@ class ServiceSettings(BaseSettings):
     # Seconds a server waits for in-flight calls on shutdown.
     shutdown_grace_s: float = 10.0
 
+    @model_validator(mode="after")
+    def _sentinels_given(self) -> ServiceSettings:
+        if self.redis_mode == "sentinel" and not parse_sentinels(self.redis_sentinels):
+            raise ValueError("REDIS_MODE=sentinel needs REDIS_SENTINELS (host:port,host:port)")
+        return self
+
     def redis(self) -> Redis:
         """This service's Redis client, with the bounds above."""
-        return connect(self.redis_url, self.redis_socket_timeout_s, self.redis_connection_retries)
+        sentinels = parse_sentinels(self.redis_sentinels) if self.redis_mode == "sentinel" else []
+        return connect(
+            self.redis_url, self.redis_socket_timeout_s, self.redis_connection_retries, sentinels, self.redis_sentinel_master
+        )
