@@ -1,4 +1,9 @@
-"""Client channels between services: one per address, with deadlines and retries built in."""
+"""Client channels between services: one per service, with deadlines and retries built in.
+
+A service's address may list replicas (`127.0.0.1:50051,127.0.0.1:50061`) or be a DNS name
+with one record per replica (`dns:///job-service:50051`, a Kubernetes headless service): the
+channel spreads calls over them round-robin and leaves out a replica that stops answering.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from chat_common.grpc.interceptors import DeadlineStreamInterceptor, DeadlineUna
 # Transparent retries for calls that never reached the server's handler.
 _SERVICE_CONFIG = json.dumps(
     {
+        "loadBalancingConfig": [{"round_robin": {}}],
         "methodConfig": [
             {
                 "name": [{"service": pb.JOB_SERVICE}, {"service": pb.CONVERSATION_SERVICE}, {"service": pb.CONTEXT_SERVICE}],
@@ -23,15 +29,25 @@ _SERVICE_CONFIG = json.dumps(
                     "retryableStatusCodes": ["UNAVAILABLE"],
                 },
             }
-        ]
+        ],
     }
 )
 
 
+def target(addr: str) -> str:
+    """The gRPC target of an address: a list of replicas `host:port,host:port` becomes one
+    `ipv4:` (or `ipv6:`) target; anything else is used as given."""
+    replicas = [part.strip() for part in addr.split(",") if part.strip()]
+    if len(replicas) < 2:
+        return addr.strip()
+    scheme = "ipv6" if all(replica.startswith("[") for replica in replicas) else "ipv4"
+    return f"{scheme}:{','.join(replicas)}"
+
+
 def channel(addr: str, unary_timeout: float, stream_timeout: float = 3600.0) -> aio.Channel:
-    """An insecure aio channel to `addr` whose calls always carry a deadline."""
+    """An insecure aio channel to `addr` (one address, or replicas) whose calls always carry a deadline."""
     return aio.insecure_channel(
-        addr,
+        target(addr),
         interceptors=[DeadlineUnaryInterceptor(unary_timeout), DeadlineStreamInterceptor(stream_timeout)],
         options=[
             ("grpc.service_config", _SERVICE_CONFIG),
