@@ -1,6 +1,7 @@
 """Pipeline overhead: latency from POST /messages to the DONE event, and jobs/s.
 
     python -m bench.pipeline [--jobs 1000] [--rounds 3] [--concurrency 32] [--rates 50,100,150]
+    python -m bench.pipeline --rates "" --replicas "" job_service=2   (side by side)
 
 Runs the whole suite as real processes with the instant benchmark provider, so what is
 measured is the suite itself: gateway, gRPC hops, Redis queue and event log, context build.
@@ -12,6 +13,9 @@ Two loads, one after the other on the same suite:
   about concurrency / throughput.
 - open loop, once per rate in `--rates`: jobs arrive on a fixed schedule (each its own client,
   spread over `--concurrency` sessions), so the latency is that of a suite not yet saturated.
+
+`--replicas` takes one or more layouts (`python -m suite --replicas` syntax; "" is one process
+of each) and measures each on its own suite, one after the other, then prints them side by side.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from bench.common import (
     suite_memory,
     summary_ms,
 )
-from suite.processes import Suite
+from suite.processes import Suite, parse_replicas
 
 
 def tree_cpu_seconds(root: int) -> float:
@@ -156,19 +160,12 @@ async def run(suite: Suite, jobs: int, rounds: int, concurrency: int, rates: lis
     return lines
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rates", default="50,100,150", help="open-loop arrival rates in jobs/s; empty for none")
-    parser.add_argument("--job-workers", type=int, default=32, help="JOB_WORKERS of the job service")
-    parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of every process (INFO logs a few lines per job)")
-    args = parser.parse_args()
-    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+def measure(args: argparse.Namespace, layout: str, rates: list[float]) -> tuple[list[str], dict[str, float]]:
+    """One layout of replicas on its own suite: the report's lines and each process's RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         suite = Suite(
             data_dir=Path(tmp),
+            replicas=parse_replicas(layout),
             env={
                 "PROVIDERS": "instant",
                 "LOG_LEVEL": args.log_level,
@@ -178,14 +175,35 @@ def main() -> None:
         ).start()
         try:
             lines = asyncio.run(run(suite, args.jobs, args.rounds, args.concurrency, rates))
-            memory = suite_memory(suite)
+            return lines, suite_memory(suite)
         finally:
             suite.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rates", default="50,100,150", help="open-loop arrival rates in jobs/s; empty for none")
+    parser.add_argument("--job-workers", type=int, default=32, help="JOB_WORKERS of each job-service process")
+    parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of every process (INFO logs a few lines per job)")
+    parser.add_argument(
+        "--replicas", nargs="*", default=[""], help='layouts to compare, e.g. "" job_service=2 (each on its own suite)'
+    )
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    layouts = args.replicas or [""]
+    for layout in layouts:
+        parse_replicas(layout)  # a typo fails now, not after the first layout's run
+    reports = [(layout, *measure(args, layout, rates)) for layout in layouts]
     print(f"machine: {machine()}")
-    print(f"pipeline: instant provider, JOB_WORKERS={args.job_workers}, LOG_LEVEL={args.log_level}")
-    for line in lines:
-        print(line)
-    print("RSS after load: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
+    print(f"pipeline: instant provider, JOB_WORKERS={args.job_workers} per job-service process, LOG_LEVEL={args.log_level}")
+    for layout, lines, memory in reports:
+        print(f"-- replicas: {layout or 'one process of each'}")
+        for line in lines:
+            print(line)
+        print("RSS after load: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
 
 
 if __name__ == "__main__":

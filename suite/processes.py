@@ -29,6 +29,25 @@ SERVICES = pb.SERVICE_NAMES
 START_ORDER = ["model_server", "context_service", "inference_service", "job_service", "gateway"]
 STOP_ORDER = ["gateway", "job_service", "inference_service", "model_server", "context_service"]
 HTTP_HEALTH = {"gateway": "/healthz", "model_server": "/health"}
+# What each part that can run as replicas reads for its own listening port.
+BIND_VARIABLES = {"job_service": "JOB_BIND", "context_service": "CONTEXT_BIND", "inference_service": "INFERENCE_BIND"}
+REPLICABLE = ("gateway", *BIND_VARIABLES)
+
+
+def service_of(part: str) -> str:
+    """The service a part runs: "job_service#2" is the second replica of the job service."""
+    return part.split("#", 1)[0]
+
+
+def parse_replicas(spec: str) -> dict[str, int]:
+    """`gateway=2,job_service=3` as counts; a clear ValueError for anything else."""
+    counts: dict[str, int] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, count = item.partition("=")
+        if name not in REPLICABLE or not count.isdigit() or not 1 <= int(count) <= 16:
+            raise ValueError(f"--replicas: {item!r} is not one of {', '.join(REPLICABLE)} with a count of 1-16")
+        counts[name] = int(count)
+    return counts
 
 
 @dataclass
@@ -71,13 +90,31 @@ class Suite:
     redis: RedisServer | None = None
     postgres: PostgresServer | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # How many processes run each service (1 when absent); replica n > 1 is the part "name#n".
+    replicas: dict[str, int] = field(default_factory=dict)
+    replica_ports: dict[str, int] = field(default_factory=dict)  # the ports of parts "name#n"
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.gateway}"
 
+    @property
+    def base_urls(self) -> list[str]:
+        """Every gateway replica's URL."""
+        return [f"http://{self.addr(part)}" for part in self.parts_of("gateway")]
+
+    def parts_of(self, service: str) -> list[str]:
+        return [service] + [f"{service}#{number}" for number in range(2, self.replicas.get(service, 1) + 1)]
+
     def addr(self, name: str) -> str:
+        """Where a part listens; a service's first replica is the service's own name."""
+        if "#" in name:
+            return f"127.0.0.1:{self.replica_ports.setdefault(name, free_port())}"
         return f"127.0.0.1:{getattr(self.ports, name)}"
+
+    def service_addr(self, service: str) -> str:
+        """How callers find a service: its replicas' addresses, for a round-robin channel."""
+        return ",".join(self.addr(part) for part in self.parts_of(service))
 
     def setting(self, name: str, default: str = "") -> str:
         return self.env.get(name, os.environ.get(name, default))
@@ -94,9 +131,9 @@ class Suite:
             {
                 "REDIS_URL": self.redis_url or "",
                 "DATABASE_URL": self.database_url or "",
-                "JOB_SERVICE_ADDR": self.addr("job_service"),
-                "CONTEXT_SERVICE_ADDR": self.addr("context_service"),
-                "INFERENCE_SERVICE_ADDR": self.addr("inference_service"),
+                "JOB_SERVICE_ADDR": self.service_addr("job_service"),
+                "CONTEXT_SERVICE_ADDR": self.service_addr("context_service"),
+                "INFERENCE_SERVICE_ADDR": self.service_addr("inference_service"),
                 "MODEL_SERVER_ADDR": self.addr("model_server"),
                 "LOCAL_MODEL_URL": f"http://{self.addr('model_server')}/v1" if self.runs_model_server else "",
                 "GATEWAY_PORT": str(self.ports.gateway),
@@ -117,7 +154,9 @@ class Suite:
         if not self.database_url:
             self.postgres = PostgresServer(self.data_dir / "postgres").start()
             self.database_url = self.postgres.url
-        names = [name for name in START_ORDER if (only is None or name in only) and self.wanted(name)]
+        names = [
+            part for name in START_ORDER if (only is None or name in only) and self.wanted(name) for part in self.parts_of(name)
+        ]
         if "model_server" in names:
             prepare_model(self.setting("LOCAL_MODEL"))
         for name in names:
@@ -129,23 +168,31 @@ class Suite:
         return name != "model_server" or self.runs_model_server
 
     def start_process(self, name: str) -> None:
+        """Starts a part: a service, or one of its replicas ("job_service#2")."""
         if self.log_to_files:
             logs = self.data_dir / "logs"
             logs.mkdir(parents=True, exist_ok=True)
             out = open(logs / f"{name}.log", "ab")
         else:
             out = None
+        service = service_of(name)
         env = self.child_env()
-        if name in SERVICES:
+        if service in SERVICES:
             self.metrics_ports.setdefault(name, free_port())
             env["METRICS_PORT"] = str(self.metrics_ports[name])
+        port = self.addr(name).rsplit(":", 1)[1]
+        if service == "gateway":
+            env["GATEWAY_PORT"] = port
+        elif service in BIND_VARIABLES:
+            env[BIND_VARIABLES[service]] = f"[::]:{port}"
         self.processes[name] = subprocess.Popen(
-            wrap([sys.executable, "-m", name]), cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+            wrap([sys.executable, "-m", service]), cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
         )
 
     def wait_ready(self, timeout: float = 60.0, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        for name in names or [n for n in START_ORDER if n in self.processes]:
+        started = [part for service in START_ORDER for part in self.parts_of(service) if part in self.processes]
+        for name in names or started:
             left = max(0.0, deadline - time.monotonic())
             wait_ready(
                 self.processes[name],
@@ -156,15 +203,16 @@ class Suite:
             )
 
     def _is_ready(self, name: str) -> bool:
-        if name in HTTP_HEALTH:
+        service = service_of(name)
+        if service in HTTP_HEALTH:
             try:
-                return httpx.get(f"http://{self.addr(name)}{HTTP_HEALTH[name]}", timeout=1).status_code == 200
+                return httpx.get(f"http://{self.addr(name)}{HTTP_HEALTH[service]}", timeout=1).status_code == 200
             except httpx.HTTPError:
                 return False
         with grpc.insecure_channel(self.addr(name)) as channel:
             try:
                 reply = health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(service=SERVICES[name]), timeout=1
+                    health_pb2.HealthCheckRequest(service=SERVICES[service]), timeout=1
                 )
             except grpc.RpcError:
                 return False
@@ -198,17 +246,18 @@ class Suite:
     def stop(self) -> None:
         """Stops the parts in reverse dependency order, each drained before the next; the
         stores last."""
-        for name in STOP_ORDER:
-            process = self.processes.get(name)
-            if process is None or process.poll() is not None:
-                continue
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                log.warning("%s did not stop in time; killing it", name)
-                process.kill()
-                process.wait()
+        for service in STOP_ORDER:
+            running = [(part, self.processes[part]) for part in self.parts_of(service) if part in self.processes]
+            for _, process in running:  # replicas drain side by side
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for part, process in running:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    log.warning("%s did not stop in time; killing it", part)
+                    process.kill()
+                    process.wait()
         if self.redis is not None:
             self.redis.stop()
         if self.postgres is not None:
