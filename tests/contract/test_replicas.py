@@ -6,25 +6,17 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
 from chat_common import pb
 from chat_common.grpc.client import channel, target
 from suite.processes import Suite
+from tests.integration.helpers import rpc_calls
 
 METHOD = "/chat.v1.ContextService/GetProfile"
 
 
 def handled(suite: Suite) -> float:
     """GetProfile calls the context service of `suite` answered."""
-    text = httpx.get(f"http://127.0.0.1:{suite.metrics_ports['context_service']}/metrics", timeout=5).text
-    return sum(
-        sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-        if sample.name == "chat_rpc_duration_seconds_count" and sample.labels.get("method") == METHOD
-    )
+    return rpc_calls(suite.metrics_ports["context_service"], METHOD)
 
 
 def test_a_list_of_replicas_is_one_round_robin_target() -> None:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 
 @dataclass
@@ -49,3 +50,15 @@ def read_sse(
             key, _, value = line.partition(":")
             current[key] = value.lstrip(" ")
     return events
+
+
+def rpc_calls(metrics_port: int, method: str) -> float:
+    """How many calls of a gRPC `method` ("/chat.v1.JobService/WatchJob") the service process
+    whose metrics are on `metrics_port` has answered."""
+    text = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "chat_rpc_duration_seconds_count" and sample.labels.get("method") == method
+    )

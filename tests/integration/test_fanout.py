@@ -7,22 +7,15 @@ import threading
 import uuid
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from suite.processes import Suite
-from tests.integration.helpers import read_sse
+from tests.integration.helpers import read_sse, rpc_calls
 
 READERS = 12
 
 
 def watch_calls(suite: Suite) -> float:
-    text = httpx.get(f"http://127.0.0.1:{suite.metrics_ports['job_service']}/metrics", timeout=5).text
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == "chat_rpc_duration_seconds_count" and s.labels.get("method") == "/chat.v1.JobService/WatchJob"
-    )
+    return rpc_calls(suite.metrics_ports["job_service"], "/chat.v1.JobService/WatchJob")
 
 
 def test_concurrent_readers_get_identical_streams_from_one_upstream(suite: Suite) -> None:
