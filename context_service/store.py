@@ -95,9 +95,10 @@ class TurnStore:
             if turn.tokens <= 0:
                 # ~0.1 ms per turn: cheaper inline than a thread hop.
                 turn.tokens = self.engine.tok.count(turn.content)
-        if self.engine.semantic is not None:
-            # Before they are stored, so that their vectors are kept with them; if the encoder
-            # fails they are stored without, and embedded before a build needs them.
+        if self.engine.semantic is not None and not await self.redis.sismember(_ids_key(session_id), turn_id):
+            # Before they are stored, so that their vectors are kept with them (a retry of a
+            # stored exchange skips it); if the encoder fails they are stored without, and
+            # embedded before a build needs them.
             await self.engine.semantic.embed_async(turns)
         if self.archive is not None:
             await self.archive.append(session_id, turn_id, [t.to_dict() for t in turns])

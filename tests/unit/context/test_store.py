@@ -125,3 +125,19 @@ async def test_turns_are_stored_with_their_vectors(redis, tokenizer, sentence_en
     assert index.unembedded == [] and index.vectors.count == 4, "held at once"
     rebuilt = await TurnStore(redis, engine, cache_size=8).index(sid)  # another replica, or a restart
     assert rebuilt.unembedded == [] and rebuilt.vectors.nbytes
+
+
+async def test_a_retried_append_is_not_embedded_again(redis, tokenizer, sentence_encoder) -> None:
+    class CountingEncoder:
+        texts = 0
+
+        def encode(self, texts, batch_size: int = 32):
+            CountingEncoder.texts += len(texts)
+            return sentence_encoder.encode(texts, batch_size)
+
+    sid = new_session()
+    store = TurnStore(redis, ContextEngine(tokenizer, ContextConfig(), SemanticReader(CountingEncoder())), cache_size=8)
+    assert await store.append(sid, "t1", exchange("t1", "I surf every weekend.", "Nice.")) == (True, 2)
+    assert CountingEncoder.texts == 2
+    assert await store.append(sid, "t1", exchange("t1", "I surf every weekend.", "Nice.")) == (False, 2)
+    assert CountingEncoder.texts == 2, "the retry was embedded again"
