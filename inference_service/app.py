@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from redis.asyncio import Redis
 
@@ -34,6 +35,11 @@ def build_chain(settings: InferenceSettings, redis: Redis | None = None) -> Prov
     return ProviderChain(build_providers(settings), ChainPolicy.from_settings(settings), cooldown)
 
 
+# A model server started beside this service answers within this long (it loads the model
+# first): until then "not answering" is the start, not an outage.
+STARTUP_GRACE_S = 60.0
+
+
 def provider_health_name(provider: str) -> str:
     """The gRPC health service name that reports one probed provider (the gateway's /readyz reads it)."""
     return f"{SERVICE}.{provider}"
@@ -43,10 +49,16 @@ async def watch_providers(chain: ProviderChain, server: GrpcServer, interval_s: 
     """Keeps each probed provider's health status current: SERVING while its server answers."""
     probed = [p for p in chain.active() if isinstance(p, LocalProvider)]
     known: dict[str, bool] = {}
+    waiting: set[str] = set()
+    started = time.monotonic()
     while probed:
         for provider in probed:
             up = await provider.probe()
-            if known.get(provider.name) != up:
+            starting = not up and provider.name not in known and time.monotonic() - started < STARTUP_GRACE_S
+            if starting and provider.name not in waiting:  # its server is still loading the model
+                log.info("provider %s is not answering yet", provider.name)
+                waiting.add(provider.name)
+            elif not starting and known.get(provider.name) != up:
                 (log.info if up else log.warning)("provider %s is %s", provider.name, "up" if up else "down")
                 known[provider.name] = up
             await server.set_part_serving(provider_health_name(provider.name), up)
