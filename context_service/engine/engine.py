@@ -110,7 +110,7 @@ class ContextEngine:
         cands.update(range(max(0, n - c.recency_window), n))
         cands.update(index.top_important())
         timely = self._timely(index, message)
-        if len(timely) <= c.max_candidates:
+        if len(timely) <= c.time_candidates:
             cands.update(timely)
         about_entities = self._about_entities(index, message)
         cands.update(about_entities)

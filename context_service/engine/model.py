@@ -78,6 +78,7 @@ class ContextConfig:
     time_factor: float = 2.0
     time_bonus: float = 0.2
     time_max_share: float = 0.5
+    time_candidates: int = 100  # more turns of that time than this are boosted, not all scored
     # meaning (semantic.py, when the engine has a SemanticReader): relevance adds w_semantic
     # times a turn's lead in cosine over the session's median turn, as a share of the closest
     # turn's lead, above semantic_floor and rescaled to 0..1; the closest turns by cosine are
