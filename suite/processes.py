@@ -94,6 +94,11 @@ class Suite:
     replicas: dict[str, int] = field(default_factory=dict)
     replica_ports: dict[str, int] = field(default_factory=dict)  # the ports of parts "name#n"
 
+    def __post_init__(self) -> None:
+        for service in self.replicas:
+            for part in self.parts_of(service)[1:]:
+                self.replica_ports.setdefault(part, free_port())
+
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.gateway}"
@@ -109,7 +114,7 @@ class Suite:
     def addr(self, name: str) -> str:
         """Where a part listens; a service's first replica is the service's own name."""
         if "#" in name:
-            return f"127.0.0.1:{self.replica_ports.setdefault(name, free_port())}"
+            return f"127.0.0.1:{self.replica_ports[name]}"
         return f"127.0.0.1:{getattr(self.ports, name)}"
 
     def service_addr(self, service: str) -> str:
