@@ -3,8 +3,11 @@
 `REDIS_MODE` says what Redis is: one server (`standalone`, at `REDIS_URL`), or a primary that
 Redis Sentinel watches and replaces (`sentinel`: the client asks the sentinels at
 `REDIS_SENTINELS` for the primary named `REDIS_SENTINEL_MASTER`, and again after a failover:
-a connection to a former primary is dropped and retried like any broken one). Cluster mode
-needs every script to touch one slot, and the queue is not sharded yet (docs/operations.md).
+a connection to a former primary is dropped and retried like any broken one), or a Redis
+Cluster (`cluster`: `REDIS_CLUSTER_NODES`, or `REDIS_URL`, names nodes to start from; the client
+learns the rest and follows slots as they move). In a cluster every script and transaction
+touches keys of one hash slot: each service tags its keys so (`tagged`; the job queue is sharded,
+job_service/keys.py), and `slot_groups` splits the few multi-key calls that are not.
 
 A hung Redis (paused for a fork, a failover, a stalled host) must cost a bounded wait, never
 a hang: every command gives up after `socket_timeout_s`. The client itself retries only
@@ -19,13 +22,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialWithJitterBackoff
+from redis.cluster import key_slot
+from redis.commands.core import AsyncScript
+from redis.exceptions import ClusterDownError, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -34,7 +41,8 @@ from chat_common.backoff import backoff_delay
 log = logging.getLogger("chat_common.redis_client")
 
 T = TypeVar("T")
-TRANSIENT = (RedisConnectionError, RedisTimeoutError)
+# A cluster that is electing a new primary answers CLUSTERDOWN or TRYAGAIN for a moment.
+TRANSIENT = (RedisConnectionError, RedisTimeoutError, ClusterDownError, TryAgainError)
 
 
 def connect(
@@ -43,10 +51,12 @@ def connect(
     connection_retries: int = 8,
     sentinels: Sequence[tuple[str, int]] = (),
     sentinel_master: str = "",
+    cluster_nodes: Sequence[tuple[str, int]] | None = None,
 ) -> Redis:
-    """An asyncio Redis client that rides out a short Redis restart (or a Sentinel failover)
-    and never hangs. With `sentinels`, the primary is the one they name `sentinel_master`;
-    `url` then gives only the database and credentials."""
+    """An asyncio Redis client that rides out a short Redis restart (or a failover) and never
+    hangs. With `sentinels`, the primary is the one they name `sentinel_master`; `url` then
+    gives only the database and credentials. With `cluster_nodes` (empty: `url`'s node), a
+    Redis Cluster client starting from those nodes."""
     options: dict[str, Any] = dict(
         decode_responses=True,
         socket_connect_timeout=min(2.0, socket_timeout_s),
@@ -60,6 +70,8 @@ def connect(
             supported_errors=(RedisConnectionError, ConnectionResetError),  # type: ignore[arg-type]
         ),
     )
+    if cluster_nodes is not None:
+        return _cluster(url, options, cluster_nodes)
     if not sentinels:
         return Redis.from_url(url, **options)
     credentials: dict[str, Any] = {key: value for key, value in parse_url(url).items() if key in ("db", "username", "password")}
@@ -69,13 +81,55 @@ def connect(
     return primary
 
 
-def parse_sentinels(addresses: str) -> list[tuple[str, int]]:
+def _cluster(url: str, options: dict[str, Any], nodes: Sequence[tuple[str, int]]) -> Redis:
+    """A RedisCluster typed as Redis: it speaks the same commands, for keys of one slot at a time."""
+    retry = options.pop("retry")
+    # The cluster client retries broken connections and CLUSTERDOWN itself, re-reading the
+    # slot map between tries: long enough for a replica to be promoted (node timeout + election).
+    options["retry"] = Retry(ExponentialWithJitterBackoff(base=0.1, cap=1.0), retries=max(retry.get_retries(), 8))
+    options.pop("health_check_interval")  # not a cluster option: its nodes are probed by use
+    if nodes:
+        credentials: dict[str, Any] = {key: value for key, value in parse_url(url).items() if key in ("username", "password")}
+        client = RedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in nodes], **options, **credentials)
+    else:
+        client = RedisCluster.from_url(url, **options)
+    return cast(Redis, client)
+
+
+async def run_scripts(redis: Redis, calls: Sequence[tuple[AsyncScript, Sequence[str], Sequence[Any]]]) -> list[Any]:
+    """Runs script calls in one pipeline: one round trip (per node, in a cluster)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for script, keys, args in calls:
+            if is_cluster(redis):
+                # A cluster pipeline refuses EVALSHA (a node may lack the script): send the source.
+                pipe.eval(cast(str, script.script), len(keys), *keys, *args)
+            else:
+                await script(keys=keys, args=args, client=pipe)  # the pipeline loads missing scripts first
+        return list(await pipe.execute())
+
+
+def is_cluster(redis: Redis) -> bool:
+    return isinstance(redis, RedisCluster)
+
+
+def slot_groups(redis: Redis, keys: Sequence[str]) -> list[list[str]]:
+    """`keys` split into groups of one hash slot each, in their order, for a cluster (which
+    refuses a script or transaction across slots); one group otherwise."""
+    if not is_cluster(redis):
+        return [list(keys)] if keys else []
+    groups: dict[int, list[str]] = {}
+    for key in keys:
+        groups.setdefault(key_slot(key.encode()), []).append(key)
+    return list(groups.values())
+
+
+def parse_addresses(addresses: str, variable: str) -> list[tuple[str, int]]:
     """`host:port,host:port` as (host, port) pairs; a clear ValueError for anything else."""
     out = []
     for address in filter(None, (part.strip() for part in addresses.split(","))):
         host, _, port = address.rpartition(":")
         if not host or not port.isdigit():
-            raise ValueError(f"REDIS_SENTINELS: {address!r} is not host:port")
+            raise ValueError(f"{variable}: {address!r} is not host:port")
         out.append((host, int(port)))
     return out
 

@@ -16,14 +16,13 @@ from typing import Any
 
 import grpc
 from grpc import aio
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat_common.database import transient as database_transient
 from chat_common.errors import ErrorCode, ServiceError
 from chat_common.grpc.status import status_with_reason
 from chat_common.logs import job_id_var, request_id_var
 from chat_common.metrics import RPC_LATENCY
+from chat_common.redis_client import TRANSIENT as REDIS_TRANSIENT
 
 log = logging.getLogger("chat_common.grpc")
 
@@ -47,8 +46,8 @@ async def _fail(context: aio.ServicerContext, method: str, exc: BaseException) -
     if isinstance(exc, ServiceError):
         status = status_with_reason(exc.status, exc.message, exc.error_code)
         await context.abort(status.code, status.details, status.trailing_metadata)
-    if isinstance(exc, (RedisConnectionError, RedisTimeoutError)) or database_transient(exc):
-        # Redis or PostgreSQL is restarting or unreachable: a retry later will work.
+    if isinstance(exc, REDIS_TRANSIENT) or database_transient(exc):
+        # Redis or PostgreSQL is restarting, failing over or unreachable: a retry later will work.
         log.warning("storage unavailable in %s: %s", method, type(exc).__name__)
         status = status_with_reason(grpc.StatusCode.UNAVAILABLE, "storage temporarily unavailable", ErrorCode.SERVICE_UNAVAILABLE)
         await context.abort(status.code, status.details, status.trailing_metadata)

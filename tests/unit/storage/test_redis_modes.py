@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.sentinel import SentinelConnectionPool
 
-from chat_common.redis_client import parse_sentinels
+from chat_common.redis_client import parse_addresses, slot_groups
 from chat_common.settings import ServiceSettings
+from job_service.settings import JobSettings
 
 
 def test_standalone_is_the_default_and_opens_the_url(monkeypatch):
@@ -43,12 +45,39 @@ def test_sentinel_mode_without_sentinels_is_a_clear_error():
         ServiceSettings(redis_mode="sentinel", redis_sentinels="")
 
 
-def test_cluster_mode_is_not_offered_yet():
+def test_cluster_mode_starts_from_the_listed_nodes():
+    client = ServiceSettings(redis_mode="cluster", redis_cluster_nodes="127.0.0.1:7000, 127.0.0.1:7001").redis()
+    assert isinstance(client, RedisCluster)
+    assert [(n.host, n.port) for n in client.nodes_manager.startup_nodes.values()] == [("127.0.0.1", 7000), ("127.0.0.1", 7001)]
+
+
+def test_cluster_mode_without_nodes_starts_from_the_url():
+    client = ServiceSettings(redis_mode="cluster", redis_url="redis://127.0.0.1:7005/0").redis()
+    assert isinstance(client, RedisCluster)
+    assert [(n.host, n.port) for n in client.nodes_manager.startup_nodes.values()] == [("127.0.0.1", 7005)]
+
+
+def test_multi_key_calls_are_split_by_slot_only_in_a_cluster():
+    keys = ["ratelimit:w:session:a", "ratelimit:w:ip:1.2.3.4", "x:{a}:1", "x:{a}:2"]
+    standalone = ServiceSettings(redis_url="redis://127.0.0.1:7005/0").redis()
+    cluster = ServiceSettings(redis_mode="cluster", redis_url="redis://127.0.0.1:7005/0").redis()
+    assert slot_groups(standalone, keys) == [keys]
+    groups = slot_groups(cluster, keys)
+    assert sorted(map(len, groups)) == [1, 1, 2] and ["x:{a}:1", "x:{a}:2"] in groups
+
+
+def test_the_queue_is_split_in_a_cluster_unless_told(monkeypatch):
+    monkeypatch.delenv("JOB_QUEUE_SHARDS", raising=False)
+    assert JobSettings().job_queue_shards == 1
+    assert JobSettings(redis_mode="cluster").job_queue_shards == 6
+    assert JobSettings(redis_mode="cluster", job_queue_shards=12).job_queue_shards == 12
     with pytest.raises(ValidationError):
-        ServiceSettings(redis_mode="cluster")
+        JobSettings(job_queue_shards=0)
 
 
 @pytest.mark.parametrize("bad", ["localhost", "localhost:port", ":26379"])
-def test_a_sentinel_address_must_be_host_and_port(bad):
+def test_an_address_must_be_host_and_port(bad):
     with pytest.raises(ValueError, match="host:port"):
-        parse_sentinels(bad)
+        parse_addresses(bad, "REDIS_SENTINELS")
+    with pytest.raises(ValidationError, match="REDIS_CLUSTER_NODES"):
+        ServiceSettings(redis_mode="cluster", redis_cluster_nodes=bad)
