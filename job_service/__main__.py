@@ -14,6 +14,7 @@ from job_service.db import MIGRATIONS, VERSION_TABLE
 from job_service.db.conversations import Conversations
 from job_service.db.messages import Messages
 from job_service.jobs import Jobs
+from job_service.keys import JobKeys
 from job_service.queue import JobQueue
 from job_service.servicer import JobServicer
 from job_service.settings import JobSettings
@@ -29,10 +30,11 @@ async def main() -> None:
     engine = open_engine(settings, "job_service")
     await migrate(engine, MIGRATIONS, VERSION_TABLE)
     redis = settings.redis()
-    store = JobStore(redis, ttl_s=settings.job_ttl_s, write_retry_s=settings.job_write_retry_s)
+    job_keys = JobKeys(settings.job_queue_shards)
+    store = JobStore(redis, ttl_s=settings.job_ttl_s, write_retry_s=settings.job_write_retry_s, job_keys=job_keys)
     conversations, messages = Conversations(engine), Messages(engine)
     jobs = Jobs(engine, store, messages, conversations, settings.job_write_retry_s)
-    queue = JobQueue(redis)
+    queue = JobQueue(redis, job_keys)
     await queue.ensure_group()
     hub = WakeHub(redis)
     await hub.start()

@@ -23,7 +23,6 @@ from chat_common import pb
 from chat_common.database import retry_database, storable
 from chat_common.errors import ErrorCode, InvalidArgument, NotFound, ServiceError
 from chat_common.logs import request_id_var
-from job_service import keys
 from job_service.db.conversations import Conversations, Removed
 from job_service.db.intake import Created, Intake, NewMessage
 from job_service.db.messages import Messages
@@ -114,7 +113,7 @@ class Jobs:
         if isinstance(outcome, ServiceError):
             raise outcome
         if outcome.job.status in UNFINISHED:
-            await self.store.enqueue([InFlight.of(outcome.job, carrier)])
+            await self.store.enqueue([InFlight.of(outcome.job, carrier, self.store.keys)])
         return outcome
 
     async def branch(self, job: pb.jobs.Job) -> list[str]:
@@ -160,7 +159,7 @@ class Jobs:
             for (i, _), outcome in zip(valid, recorded, strict=True):
                 outcomes[i] = outcome
             flying = [
-                (InFlight.of(o.job, req.trace), o.job)
+                (InFlight.of(o.job, req.trace, self.store.keys), o.job)
                 for i, req in valid
                 if isinstance(o := outcomes[i], Created) and o.job.status in UNFINISHED
             ]
@@ -201,7 +200,7 @@ class Jobs:
             raise NotFound(f"job {job_id} not found", ErrorCode.JOB_NOT_FOUND)
         if job.status in UNFINISHED:
             trace = await self.messages.trace(job_id)
-            if (await self.store.enqueue([InFlight.of(job, trace, rebuilt=True)]))[0]:
+            if (await self.store.enqueue([InFlight.of(job, trace, self.store.keys, rebuilt=True)]))[0]:
                 log.warning("job %s was lost from Redis; queued again", job_id)
         return job
 
@@ -234,7 +233,7 @@ class Jobs:
             return
         async with self.store.redis.pipeline(transaction=False) as pipe:
             for job in unfinished:
-                pipe.hmget(keys.job(job.id), "status", "attempts")
+                pipe.hmget(self.store.keys.job(job.id), "status", "attempts")
             live = await pipe.execute()
         for job, (status, attempts) in zip(unfinished, live, strict=True):
             if status is not None:
@@ -282,10 +281,12 @@ class Jobs:
                 break
             async with self.store.redis.pipeline(transaction=False) as pipe:
                 for job, _trace in unfinished:
-                    pipe.exists(keys.job(job.id))
+                    pipe.exists(self.store.keys.job(job.id))
                 held = await pipe.execute()
             lost = [
-                InFlight.of(job, trace, rebuilt=True) for (job, trace), there in zip(unfinished, held, strict=True) if not there
+                InFlight.of(job, trace, self.store.keys, rebuilt=True)
+                for (job, trace), there in zip(unfinished, held, strict=True)
+                if not there
             ]
             requeued += sum(await self.store.enqueue(lost))
             last = unfinished[-1][0]

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from pydantic import Field, model_validator
+
 from chat_common.database import DatabaseSettings
 from chat_common.settings import ServiceSettings
+
+CLUSTER_QUEUE_SHARDS = 6  # two per primary of the smallest cluster with replicas (3 + 3)
 
 
 class JobSettings(ServiceSettings, DatabaseSettings):
@@ -11,6 +15,9 @@ class JobSettings(ServiceSettings, DatabaseSettings):
     job_bind: str = ""
     # Concurrent jobs per process; 0 runs the API without workers.
     job_workers: int = 4
+    # Streams the queue is split into (job_service/keys.py): 1, or in a Redis Cluster 6 unless
+    # set, so the queue spreads over its primaries. Every process must use the same number.
+    job_queue_shards: int = Field(default=1, ge=1, le=1024)
     # A claimed job whose worker stops heart-beating is reclaimed after this many seconds.
     job_visibility_timeout_s: float = 30.0
     # After this many attempts a job goes to the dead-letter stream and ends in ERROR.
@@ -58,6 +65,12 @@ class JobSettings(ServiceSettings, DatabaseSettings):
     # A finished job's hash and event log leave Redis this many seconds after its ending is
     # recorded in PostgreSQL (0 keeps them). Later reads come from the record.
     job_ttl_s: int = 86_400
+
+    @model_validator(mode="after")
+    def _shards_for_a_cluster(self) -> JobSettings:
+        if self.redis_mode == "cluster" and "job_queue_shards" not in self.model_fields_set:
+            self.job_queue_shards = CLUSTER_QUEUE_SHARDS
+        return self
 
     @property
     def bind(self) -> str:

@@ -21,8 +21,9 @@ from typing import cast
 from redis.asyncio import Redis
 
 from chat_common import pb
-from chat_common.redis_client import retry_transient
+from chat_common.redis_client import retry_transient, run_scripts
 from job_service import keys
+from job_service.keys import JobKeys
 
 PENDING = pb.common.JOB_STATUS_PENDING
 PROCESSING = pb.common.JOB_STATUS_PROCESSING
@@ -163,7 +164,7 @@ class InFlight:
     args: list[str | int]
 
     @classmethod
-    def of(cls, job: pb.jobs.Job, trace: dict[str, str], rebuilt: bool = False) -> InFlight:
+    def of(cls, job: pb.jobs.Job, trace: dict[str, str], job_keys: JobKeys, rebuilt: bool = False) -> InFlight:
         """`rebuilt`: Redis lost the job; its new log starts above the old one's seqs, with a
         restart notice, so a client resuming with Last-Event-ID drops what it had shown."""
         at = now_ms()
@@ -188,7 +189,7 @@ class InFlight:
             "seq0": str(restarted_seq0() if rebuilt else 0),
         }
         return cls(
-            keys=[keys.job(job.id), keys.events(job.id), keys.ACTIVE, keys.QUEUE],
+            keys=[job_keys.job(job.id), job_keys.events(job.id), job_keys.active_of(job.id), job_keys.queue_of(job.id)],
             args=[
                 job.id,
                 at,
@@ -204,8 +205,9 @@ class JobStore:
     """Jobs in flight in Redis: the hash, the event log, the queue entry. The record of each
     job is in PostgreSQL (job_service/db/); Redis may lose all of this and be refilled from it."""
 
-    def __init__(self, redis: Redis, ttl_s: int = 0, write_retry_s: float = 30.0) -> None:
+    def __init__(self, redis: Redis, ttl_s: int = 0, write_retry_s: float = 30.0, job_keys: JobKeys | None = None) -> None:
         self.redis = redis
+        self.keys = job_keys or JobKeys()
         self.ttl_s = ttl_s
         # How long a worker's write (an event, the ending) rides out a Redis that is down or hung.
         self.write_retry_s = write_retry_s
@@ -221,43 +223,37 @@ class JobStore:
         """Puts recorded jobs in flight, in one round trip; False for each Redis already held."""
         if not jobs:
             return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for job in jobs:
-                await self._enqueue(keys=job.keys, args=job.args, client=pipe)
-            return [bool(added) for added in await pipe.execute()]
+        added = await run_scripts(self.redis, [(self._enqueue, job.keys, job.args) for job in jobs])
+        return [bool(n) for n in added]
 
     async def request_cancel(self, job_id: str) -> int | None:
         """Flags the job for cancelling unless it has ended; its status before, None if missing.
         Its worker looks for the flag several times a second (`cancelled`)."""
-        status = await self._cancel(keys=[keys.job(job_id)])
+        status = await self._cancel(keys=[self.keys.job(job_id)])
         return int(status) if status else None
 
     async def cancelled(self, job_ids: list[str]) -> list[str]:
         """Which of these jobs were asked to stop, in one round trip."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
-                pipe.hget(keys.job(job_id), "cancel")
+                pipe.hget(self.keys.job(job_id), "cancel")
             flags = await pipe.execute()
         return [job_id for job_id, flag in zip(job_ids, flags, strict=True) if flag]
 
     async def forget(self, job_ids: list[str]) -> None:
         """Removes deleted messages' finished jobs from Redis at once, not when their TTL ends."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for job_id in job_ids:
-                await self._forget(keys=[keys.job(job_id), keys.events(job_id)], client=pipe)
-            await pipe.execute()
+        await run_scripts(
+            self.redis, [(self._forget, [self.keys.job(job_id), self.keys.events(job_id)], []) for job_id in job_ids]
+        )
 
     async def reassign(self, job_ids: list[str], owner: str) -> None:
         """Gives the jobs Redis still holds to a new owner, in one round trip."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for job_id in job_ids:
-                await self._reassign(keys=[keys.job(job_id)], args=[owner], client=pipe)
-            await pipe.execute()
+        await run_scripts(self.redis, [(self._reassign, [self.keys.job(job_id)], [owner]) for job_id in job_ids])
 
     async def load(self, job_id: str) -> pb.jobs.Job | None:
         if not job_id:
             return None
-        data = cast(dict[str, str], await self.redis.hgetall(keys.job(job_id)))
+        data = cast(dict[str, str], await self.redis.hgetall(self.keys.job(job_id)))
         return _job_from_hash(data) if data else None
 
     async def begin(self, job_id: str, max_attempts: int) -> tuple[pb.jobs.Job | None, dict[str, str], bool]:
@@ -270,7 +266,7 @@ class JobStore:
         at = now_ms()
         event = pb.jobs.JobEvent(at_ms=at, status=pb.jobs.StatusChanged(status=PROCESSING))
         flat = await self._begin(
-            keys=[keys.job(job_id), keys.events(job_id), keys.ACTIVE],
+            keys=[self.keys.job(job_id), self.keys.events(job_id), self.keys.active_of(job_id)],
             args=[job_id, at, encode_event(event), keys.wake_channel(job_id), max_attempts],
         )
         if not flat:
@@ -296,12 +292,12 @@ class JobStore:
         event.at_ms = at
         encoded = encode_event(event)
         flat = [str(x) for pair in (fields or {}).items() for x in pair]
-        events = keys.events(job_id)
+        events = self.keys.events(job_id)
 
         async def append() -> int:
             return int(
                 await self._append(
-                    keys=[keys.job(job_id), events, keys.ACTIVE, keys.QUEUE],
+                    keys=[self.keys.job(job_id), events, self.keys.active_of(job_id), self.keys.queue_of(job_id)],
                     args=[
                         job_id,
                         at,
@@ -321,7 +317,7 @@ class JobStore:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.lindex(events, -1)
                 pipe.llen(events)
-                pipe.hget(keys.job(job_id), "seq0")
+                pipe.hget(self.keys.job(job_id), "seq0")
                 last, length, seq0 = await pipe.execute()
             return int(length) + int(seq0 or 0) if last == encoded else None
 
@@ -349,7 +345,7 @@ class JobStore:
     async def read_events(self, job_id: str, after_seq: int) -> tuple[str, list[pb.jobs.JobEvent]]:
         """(the job's owner, its events after `after_seq`) in one round trip; ('', []) when
         Redis does not hold the job. A seq from an older log of the job replays the whole log."""
-        reply = await self._read(keys=[keys.job(job_id), keys.events(job_id)], args=[after_seq])
+        reply = await self._read(keys=[self.keys.job(job_id), self.keys.events(job_id)], args=[after_seq])
         owner = str(reply[0])
         if not owner:
             return "", []
@@ -361,18 +357,26 @@ class JobStore:
         return (await self.read_events(job_id, after_seq))[1]
 
     async def exists(self, job_id: str) -> bool:
-        return bool(await self.redis.exists(keys.job(job_id)))
+        return bool(await self.redis.exists(self.keys.job(job_id)))
 
     async def touch(self, job_ids: list[str]) -> None:
         """Records progress so the reaper leaves these jobs alone."""
         at = now_ms()
-        await self.redis.zadd(keys.ACTIVE, dict.fromkeys(job_ids, at), xx=True)
+        by_shard: dict[int, list[str]] = {}
+        for job_id in job_ids:
+            by_shard.setdefault(self.keys.shard(job_id), []).append(job_id)
+        for shard, ids in by_shard.items():
+            await self.redis.zadd(self.keys.active(shard), dict.fromkeys(ids, at), xx=True)
 
     async def forget_active(self, job_id: str) -> None:
-        await self.redis.zrem(keys.ACTIVE, job_id)
+        await self.redis.zrem(self.keys.active_of(job_id), job_id)
 
     async def stale(self, older_than_ms: int) -> list[str]:
-        return cast(list[str], await self.redis.zrangebyscore(keys.ACTIVE, 0, now_ms() - older_than_ms))
+        """Unfinished jobs of every shard without progress for `older_than_ms`."""
+        found: list[str] = []
+        for shard in range(self.keys.shards):
+            found += cast(list[str], await self.redis.zrangebyscore(self.keys.active(shard), 0, now_ms() - older_than_ms))
+        return found
 
 
 def _job_from_hash(data: dict[str, str]) -> pb.jobs.Job:

@@ -20,8 +20,6 @@ from typing import Any, TypeVar
 import grpc
 from grpc import aio
 from opentelemetry import propagate, trace
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chat_common import pb
 from chat_common.errors import ErrorCode
@@ -36,6 +34,7 @@ from chat_common.metrics import (
     QUEUE_DEPTH,
     QUEUE_PENDING,
 )
+from chat_common.redis_client import TRANSIENT
 from chat_common.uploads import InvalidStorageKey, upload_path
 from job_service.files.extracted import UnreadableFile
 from job_service.files.ingest import Ingested, ingest_file, ingest_message
@@ -90,8 +89,11 @@ class Worker:
         )
 
     def start(self) -> None:
+        # Home shards: consecutive from a random one, so a process with as many workers as
+        # shards waits on every shard, and processes together cover them however many there are.
+        first = random.randrange(self.queue.shards)
         for n in range(self.settings.job_workers):
-            self._tasks.append(asyncio.create_task(self._loop(), name=f"worker-{n}"))
+            self._tasks.append(asyncio.create_task(self._loop(home=first + n), name=f"worker-{n}"))
         if self.settings.job_workers:
             self._tasks.append(asyncio.create_task(self._reaper(), name="reaper"))
             self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeats"))
@@ -115,16 +117,16 @@ class Worker:
             self._reclaim_at = time.monotonic() + self._reclaim_interval
         return entry
 
-    async def _loop(self) -> None:
+    async def _loop(self, home: int) -> None:
         while not self._stopping.is_set():
             try:
-                entry = await self._reclaim() or await self.queue.claim(block_ms=1000)
+                entry = await self._reclaim() or await self.queue.claim(block_ms=1000, home=home)
                 if entry is not None:
                     await self.process(entry)
             except asyncio.CancelledError:
                 raise
-            except (RedisConnectionError, RedisTimeoutError) as exc:
-                # Redis restarting: the job (if any) stays pending and is reclaimed later.
+            except TRANSIENT as exc:
+                # Redis restarting or failing over: the job (if any) stays pending and is reclaimed later.
                 log.warning("redis unavailable (%s); retrying shortly", exc)
                 await asyncio.sleep(1.0)
             except Exception:

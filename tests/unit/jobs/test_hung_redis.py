@@ -42,7 +42,7 @@ async def test_an_event_written_during_a_stall_is_appended_once(fresh_redis: Red
     redis = connect(fresh_redis.url, socket_timeout_s=0.3)
     store = JobStore(redis, write_retry_s=10)
     job = pb.jobs.Job(id=uuid.uuid4().hex, session_id="s-1", kind=pb.common.JOB_KIND_MESSAGE, text="hi", created_at_ms=1)
-    await store.enqueue([InFlight.of(job, {})])
+    await store.enqueue([InFlight.of(job, {}, store.keys)])
     before = len(await store.events_after(job.id, 0))
 
     resume = paused(fresh_redis)

@@ -11,13 +11,15 @@ from sqlalchemy import select, text
 
 from chat_common import pb
 from chat_common.errors import ErrorCode, NotFound
-from job_service import keys
 from job_service.db.tables import messages
+from job_service.keys import JobKeys
 from job_service.settings import JobSettings
 from job_service.store import DONE, PENDING
 from job_service.worker import Worker
 from tests.unit.jobs.conftest import Stores
 from tests.unit.jobs.test_worker import FakeContext, FakeInference, reply
+
+KEYS = JobKeys()  # one shard, as the stores of these tests
 
 
 def message(owner: str, text: str = "hello", key: str = "", conversation: str = "") -> pb.jobs.CreateJobRequest:
@@ -46,7 +48,7 @@ async def test_a_message_is_recorded_pending_before_create_returns(stores: Store
     row = await recorded(stores, created.job.id)
     assert row["status"] == PENDING and row["text"] == "what is the time"
     assert row["conversation_id"] == created.job.conversation_id != ""
-    assert await stores.redis.exists(keys.job(created.job.id)), "and it is in flight"
+    assert await stores.redis.exists(KEYS.job(created.job.id)), "and it is in flight"
 
 
 async def test_an_idempotent_replay_after_redis_lost_everything_returns_the_job_and_requeues_it(stores: Stores) -> None:
@@ -58,7 +60,7 @@ async def test_an_idempotent_replay_after_redis_lost_everything_returns_the_job_
     async with stores.jobs.engine.connect() as conn:
         count = (await conn.execute(text("SELECT count(*) FROM messages"))).scalar()
     assert count == 1
-    assert await stores.redis.exists(keys.job(first.job.id)), "put back in flight"
+    assert await stores.redis.exists(KEYS.job(first.job.id)), "put back in flight"
 
 
 async def test_the_ending_is_recorded_with_the_reply_before_the_terminal_event(stores: Stores) -> None:
@@ -95,7 +97,7 @@ async def test_the_sweeper_requeues_what_redis_lost_once(stores: Stores) -> None
     await lose_redis(stores)
     assert await stores.jobs.sweep(grace_ms=0, batch=2) == 3, "in batches"
     assert await stores.jobs.sweep(grace_ms=0) == 0, "never twice"
-    assert await stores.redis.xlen(keys.QUEUE) == 3
+    assert await stores.redis.xlen(KEYS.queue(0)) == 3
     events = await stores.store.events_after(jobs[0].id, 0)
     assert [e.WhichOneof("payload") for e in events] == ["restarted", "status"]
     assert events[0].seq > 10**15, "the rebuilt log's seqs are above any of the old log's"
@@ -108,7 +110,7 @@ async def test_the_sweeper_leaves_young_and_finished_messages_alone(stores: Stor
     await lose_redis(stores)
     assert await stores.jobs.sweep(grace_ms=60_000) == 0
     assert await stores.jobs.sweep(grace_ms=0) == 1
-    assert await stores.redis.exists(keys.job(young.id)) and not await stores.redis.exists(keys.job(done.id))
+    assert await stores.redis.exists(KEYS.job(young.id)) and not await stores.redis.exists(KEYS.job(done.id))
 
 
 async def test_a_seq_of_the_lost_log_replays_the_whole_rebuilt_log(stores: Stores) -> None:
@@ -128,7 +130,7 @@ async def test_a_job_that_left_redis_is_read_from_the_record_and_never_by_anothe
     who = owner()
     job = (await stores.jobs.create(message(who))).job
     await stores.jobs.record_ending(job, DONE, pb.jobs.JobResult(reply="kept"), "")
-    await stores.redis.delete(keys.job(job.id), keys.events(job.id))  # its TTL ran out
+    await stores.redis.delete(KEYS.job(job.id), KEYS.events(job.id))  # its TTL ran out
     assert (await stores.jobs.get(who, job.id)).result.reply == "kept"
     with pytest.raises(NotFound) as err:
         await stores.jobs.get(owner(), job.id)

@@ -18,13 +18,15 @@ from grpc import aio
 from redis.asyncio import Redis
 
 from chat_common import pb
-from job_service import keys
 from job_service.jobs import Jobs
+from job_service.keys import DEAD_LETTER, JobKeys
 from job_service.queue import JobQueue
 from job_service.settings import JobSettings
 from job_service.store import DONE, ERROR, JobStore
 from job_service.worker import Worker
 from tests.unit.jobs.conftest import Stores, open_stores
+
+KEYS = JobKeys()  # one shard, as the stores of these tests
 
 
 class Unavailable(aio.AioRpcError):
@@ -117,7 +119,7 @@ async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:
     done = await store.load(job.id)
     assert done.status == DONE and done.result.reply == "Hello" and done.result.provider == "local"
     assert context.appended == [job.id]
-    assert await redis.xlen(keys.QUEUE) == 0, "acknowledged and removed from the stream"
+    assert await redis.xlen(KEYS.queue(0)) == 0, "acknowledged and removed from the stream"
 
 
 async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply(parts) -> None:
@@ -128,7 +130,7 @@ async def test_a_redelivered_finished_job_is_acknowledged_without_a_second_reply
     entry = await queue.claim(100)
     await worker.process(entry)
     events_before = len(await store.events_after(job.id, 0))
-    await redis.xadd(keys.QUEUE, {"job_id": job.id})  # the same job delivered again
+    await redis.xadd(KEYS.queue(0), {"job_id": job.id})  # the same job delivered again
     await worker.process(await queue.claim(100))
     assert len(await store.events_after(job.id, 0)) == events_before
     assert context.appended == [job.id]
@@ -151,7 +153,7 @@ async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) ->
     job = await create(jobs)
     await worker.process(await queue.claim(100))
     assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
-    assert await redis.xlen(keys.QUEUE) == 1, "the job was put back on the queue"
+    assert await redis.xlen(KEYS.queue(0)) == 1, "the job was put back on the queue"
     await worker.process(await queue.claim(100))
     final = await store.load(job.id)
     assert final.status == DONE and final.attempts == 2
@@ -182,7 +184,7 @@ async def test_after_max_attempts_the_job_is_dead_lettered_with_a_clear_error(pa
     final = await store.load(job.id)
     assert final.status == ERROR
     assert "unavailable" in final.error.lower()
-    await redis.xadd(keys.QUEUE, {"job_id": job.id})
+    await redis.xadd(KEYS.queue(0), {"job_id": job.id})
     await worker.process(await queue.claim(100))
     assert (await store.load(job.id)).status == ERROR
 
@@ -191,11 +193,11 @@ async def test_max_attempts_already_used_goes_to_the_dead_letter_stream(parts) -
     redis, store, queue, jobs = parts
     worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("x")))
     job = await create(jobs)
-    await redis.hset(keys.job(job.id), "attempts", 3)  # three workers died on it already
+    await redis.hset(KEYS.job(job.id), "attempts", 3)  # three workers died on it already
     await worker.process(await queue.claim(100))
     final = await store.load(job.id)
     assert final.status == ERROR and "3 times" in final.error
-    dead = await redis.xrange(keys.DEAD_LETTER)
+    dead = await redis.xrange(DEAD_LETTER)
     assert [fields["job_id"] for _id, fields in dead] == [job.id]
 
 
@@ -242,7 +244,7 @@ async def test_a_reply_that_never_finishes_ends_in_error(parts) -> None:
 async def test_the_reaper_ends_jobs_without_progress(parts) -> None:
     redis, store, queue, jobs = parts
     job = await create(jobs)
-    await redis.zadd(keys.ACTIVE, {job.id: 1})  # last progress long ago
+    await redis.zadd(KEYS.active(0), {job.id: 1})  # last progress long ago
     worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("x")), job_stuck_after_s=1, job_reaper_interval_s=0.05)
     task = asyncio.create_task(worker._reaper())
     try:
@@ -267,7 +269,7 @@ async def test_a_job_of_a_silent_worker_is_reclaimed_and_finished(parts) -> None
         await worker.stop(grace=2)
     final = await store.load(job.id)
     assert final.status == DONE and final.result.reply == "rescued"
-    assert await redis.xlen(keys.QUEUE) == 0, "the reclaimed entry was acknowledged"
+    assert await redis.xlen(KEYS.queue(0)) == 0, "the reclaimed entry was acknowledged"
 
 
 async def test_a_finished_job_expires_after_the_ttl(redis_url: str, database_url: str) -> None:
@@ -277,8 +279,8 @@ async def test_a_finished_job_expires_after_the_ttl(redis_url: str, database_url
         job = await create(opened.jobs)
         await make_worker(opened.jobs, queue, FakeContext(), FakeInference(reply("ok"))).process(await queue.claim(100))
         assert (await store.load(job.id)).status == DONE
-        assert 0 < await redis.ttl(keys.job(job.id)) <= 600
-        assert 0 < await redis.ttl(keys.events(job.id)) <= 600
+        assert 0 < await redis.ttl(KEYS.job(job.id)) <= 600
+        assert 0 < await redis.ttl(KEYS.events(job.id)) <= 600
     finally:
         await redis.aclose()
         await engine.dispose()
