@@ -1,7 +1,8 @@
 """Rate limits per session and per client IP, shared by every gateway replica through Redis.
 
 Algorithm: a fixed window counter. One Lua script INCRements the session's and the IP's
-counters and sets their expiry on the first hit, atomically, in one round trip; a request
+counters and sets their expiry on the first hit, atomically, in one round trip (one per
+counter in a Redis Cluster, where they live in different slots); a request
 over either limit gets 429 with `Retry-After` (the seconds until that window ends).
 
 Two classes of request, each with its own limits (see GatewaySettings):
@@ -26,6 +27,7 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chat_common.errors import ErrorCode
+from chat_common.redis_client import slot_groups
 from gateway.errors import error_response
 from gateway.security import is_api
 from gateway.settings import GatewaySettings
@@ -77,9 +79,11 @@ class RateLimiter:
         script = self._script_for.get(id(redis))
         if script is None:
             script = self._script_for[id(redis)] = redis.register_script(_LUA)
+        # A cluster holds the session's and the IP's counters in different slots: one call each.
+        groups = slot_groups(redis, [key for key, _ in counters])
         try:
             async with asyncio.timeout(self.timeout):
-                reply = await script(keys=[k for k, _ in counters], args=[self.window_ms])  # type: ignore[operator]  # redis-py types Script as not callable
+                replies = await asyncio.gather(*(script(keys=group, args=[self.window_ms]) for group in groups))  # type: ignore[operator]  # redis-py types Script as not callable
         except Exception as exc:  # noqa: BLE001 - the limiter fails open
             # Do not add the timeout to every request while Redis is away.
             self._skip_until = now + 2.0
@@ -87,9 +91,14 @@ class RateLimiter:
                 self._last_warning = now
                 log.warning("rate limiter unavailable (%s); failing open", type(exc).__name__)
             return 0
+        seen = {
+            key: (int(reply[2 * i]), int(reply[2 * i + 1]))
+            for group, reply in zip(groups, replies, strict=True)
+            for i, key in enumerate(group)
+        }
         wait_ms = 0
-        for i, (_key, limit) in enumerate(counters):
-            count, ttl = int(reply[2 * i]), int(reply[2 * i + 1])
+        for key, limit in counters:
+            count, ttl = seen[key]
             if count > limit:
                 wait_ms = max(wait_ms, ttl)
         return max(1, math.ceil(wait_ms / 1000)) if wait_ms else 0

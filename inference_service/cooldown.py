@@ -85,7 +85,8 @@ class Cooldown:
         self._script = redis.register_script(_RECORD_FAILURE) if redis is not None else None
 
     def _keys(self, name: str) -> tuple[str, str]:
-        return f"{self.prefix}:{name}:fails", f"{self.prefix}:{name}:until"
+        # One hash tag per provider: the failure script and MGET touch both keys, in one cluster slot.
+        return f"{self.prefix}:{{{name}}}:fails", f"{self.prefix}:{{{name}}}:until"
 
     def _use_redis(self) -> bool:
         return self.redis is not None and time.monotonic() >= self._redis_down_until
