@@ -66,8 +66,9 @@ def rss_mb(pid: int) -> float:
 
 def suite_memory(suite: Suite) -> dict[str, float]:
     memory = {name: rss_mb(p.pid) for name, p in suite.processes.items() if p.poll() is None}
-    if suite.redis is not None and suite.redis.process is not None:
-        memory["redis"] = rss_mb(suite.redis.process.pid)
+    for name, server in suite.redis_servers().items():
+        if server.process is not None and server.process.poll() is None:
+            memory[name] = rss_mb(server.process.pid)
     return memory
 
 
@@ -79,8 +80,9 @@ def cpu_seconds(pid: int) -> float:
 
 def suite_pids(suite: Suite) -> dict[str, int]:
     pids = {name: p.pid for name, p in suite.processes.items() if p.poll() is None}
-    if suite.redis is not None and suite.redis.process is not None:
-        pids["redis"] = suite.redis.process.pid
+    for name, server in suite.redis_servers().items():  # "redis", or each node of a cluster
+        if server.process is not None and server.process.poll() is None:
+            pids[name] = server.process.pid
     pids["load generator"] = os.getpid()
     return pids
 

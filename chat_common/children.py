@@ -35,17 +35,21 @@ _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _LOWEST_PORT = 20000
 
 
-def free_port() -> int:
-    """A port free on 127.0.0.1 now, for a server about to start."""
+def free_port(also_free_above: int = 0) -> int:
+    """A port free on 127.0.0.1 now, for a server about to start; with `also_free_above`, one whose
+    port that far above is free too (a Redis Cluster node's bus listens at port + 10000)."""
     try:
         first_ephemeral = int(_EPHEMERAL_RANGE.read_text().split()[0])
     except (OSError, ValueError, IndexError):
         first_ephemeral = 0
-    if first_ephemeral - _LOWEST_PORT >= 1000:
+    room = first_ephemeral - also_free_above - _LOWEST_PORT
+    if room >= 1000:
         for _ in range(200):
-            port = _LOWEST_PORT + secrets.randbelow(first_ephemeral - _LOWEST_PORT)
-            if _bindable(port):
+            port = _LOWEST_PORT + secrets.randbelow(room)
+            if _bindable(port) and (not also_free_above or _bindable(port + also_free_above)):
                 return port
+    if also_free_above:
+        raise RuntimeError(f"no free port pair {also_free_above} apart below {first_ephemeral}")
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

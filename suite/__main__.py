@@ -1,6 +1,7 @@
 """`python -m suite`: the whole suite on this machine, until Ctrl-C.
 
-With no REDIS_URL it launches a real redis-server with its data and AOF under ./data, with
+With no REDIS_URL it launches a real redis-server with its data and AOF under ./data (with
+REDIS_MODE=cluster, a Redis Cluster of 3 primaries and 3 replicas under ./data/redis-cluster), with
 no DATABASE_URL a real PostgreSQL with its cluster under ./data/postgres, and
 with the local model among the providers (and no LOCAL_MODEL_URL) the model server. A part
 that exits unexpectedly is restarted with backoff (suite/supervisor.py).

@@ -15,12 +15,14 @@ from pathlib import Path
 import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from redis.asyncio import Redis
 
 from chat_common import pb
 from chat_common.children import free_port, wait_ready, wrap
 from chat_common.local_models import resolve
 from chat_common.postgres_server import PostgresServer
-from chat_common.redis_server import RedisServer
+from chat_common.redis_client import connect
+from chat_common.redis_server import RedisClusterServer, RedisServer
 
 log = logging.getLogger("suite")
 
@@ -88,6 +90,8 @@ class Suite:
     # Metrics port per gRPC service; a free one when not given.
     metrics_ports: dict[str, int] = field(default_factory=dict)
     redis: RedisServer | None = None
+    # With REDIS_MODE=cluster and no Redis given: a local cluster of 3 primaries and 3 replicas.
+    redis_cluster: RedisClusterServer | None = None
     postgres: PostgresServer | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     # How many processes run each service (1 when absent); replica n > 1 is the part "name#n".
@@ -135,6 +139,7 @@ class Suite:
         env.update(
             {
                 "REDIS_URL": self.redis_url or "",
+                **({"REDIS_CLUSTER_NODES": self.redis_cluster.addresses} if self.redis_cluster else {}),
                 "DATABASE_URL": self.database_url or "",
                 "JOB_SERVICE_ADDR": self.service_addr("job_service"),
                 "CONTEXT_SERVICE_ADDR": self.service_addr("context_service"),
@@ -153,7 +158,10 @@ class Suite:
         """Starts Redis and PostgreSQL (unless given) and the named parts, default all, in
         dependency order."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if not self.redis_url:
+        if not self.redis_url and self.setting("REDIS_MODE") == "cluster":
+            self.redis_cluster = RedisClusterServer(self.data_dir / "redis-cluster").start()
+            self.redis_url = self.redis_cluster.url
+        elif not self.redis_url:
             self.redis = RedisServer(self.data_dir / "redis").start()
             self.redis_url = self.redis.url
         if not self.database_url:
@@ -223,6 +231,16 @@ class Suite:
                 return False
             return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
+    def redis_client(self) -> Redis:
+        """An asyncio client of the suite's Redis, as its services open it."""
+        return connect(self.redis_url or "", cluster_nodes=[] if self.redis_cluster is not None else None)
+
+    def redis_servers(self) -> dict[str, RedisServer]:
+        """The Redis servers the suite launched, by part name: "redis", or a cluster's "redis-node-<n>"."""
+        if self.redis_cluster is not None:
+            return {f"redis-node-{n}": node for n, node in enumerate(self.redis_cluster.nodes)}
+        return {"redis": self.redis} if self.redis is not None else {}
+
     def server(self, name: str) -> RedisServer | PostgresServer | None:
         return {"redis": self.redis, "postgres": self.postgres}.get(name)
 
@@ -265,6 +283,8 @@ class Suite:
                     process.wait()
         if self.redis is not None:
             self.redis.stop()
+        if self.redis_cluster is not None:
+            self.redis_cluster.stop()
         if self.postgres is not None:
             self.postgres.stop()
 

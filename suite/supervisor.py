@@ -48,9 +48,9 @@ class Supervisor:
     def parts(self) -> dict[str, int | None]:
         """Each supervised part and its exit status (None while it runs)."""
         status = {name: process.poll() for name, process in self.suite.processes.items()}
-        redis = self.suite.redis
-        if redis is not None and redis.process is not None:
-            status["redis"] = redis.process.poll()
+        for name, server in self.suite.redis_servers().items():
+            if server.process is not None:
+                status[name] = server.process.poll()
         return status
 
     def check(self, now: float | None = None) -> None:
@@ -99,8 +99,8 @@ class Supervisor:
             )
 
     def _start(self, name: str) -> None:
-        if name == "redis":
-            assert self.suite.redis is not None
-            self.suite.redis.start()
+        servers = self.suite.redis_servers()
+        if name in servers:
+            servers[name].start()
         else:
             self.suite.start_process(name)

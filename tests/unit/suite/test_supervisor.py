@@ -13,12 +13,27 @@ from suite.supervisor import Supervisor, describe_exit
 
 
 @dataclass
+class ExitingServer:
+    """Stands in for a RedisServer whose process has exited; `start` counts restarts."""
+
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        self.starts += 1
+        self.process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+
+
+@dataclass
 class CrashingSuite:
     """Stands in for Suite: its one part exits with code 3 each time it starts."""
 
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    redis: None = None
+    servers: dict[str, ExitingServer] = field(default_factory=dict)
     starts: int = 0
+
+    def redis_servers(self) -> dict[str, ExitingServer]:
+        return self.servers
 
     def start_process(self, name: str) -> None:
         self.starts += 1
@@ -56,6 +71,22 @@ def test_a_part_that_stays_up_long_enough_starts_over_with_a_short_backoff() -> 
     supervisor.check(500.0)  # the second exit comes long after the first
     record = supervisor.records["context_service"]
     assert record.due == 501.0 and not record.looping
+
+
+def test_a_dead_node_of_the_suite_s_redis_cluster_is_restarted() -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+    dead.wait()
+    node = ExitingServer(process=dead)
+    suite = CrashingSuite(servers={"redis-node-4": node})
+    supervisor = Supervisor(suite, backoff_base_s=1.0)
+    supervisor.check(0.0)
+    assert supervisor.records["redis-node-4"].due == 1.0
+    supervisor.check(1.0)
+    try:
+        assert node.starts == 1 and node.process is not None and node.process.poll() is None
+    finally:
+        node.process.kill()
+        node.process.wait()
 
 
 def test_exit_descriptions_name_the_signal() -> None:
