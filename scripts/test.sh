@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, runs the lint and type gate (scripts/lint.sh),
 # then every test layer.
-#   Python: unit, contract, integration, fault, security and browser tests (pytest).
+#   Python: unit, contract, integration, fault, security and browser tests (pytest), then the
+#   contract, integration and chaos tests again on a Redis Cluster.
 #   Frontend: Vitest unit tests.
 # Extra arguments go to pytest, e.g. `make test ARGS=-k upload` or `bash scripts/test.sh -x`.
 set -euo pipefail
@@ -18,4 +19,12 @@ fi
 
 echo "==> python tests (pytest)"
 mkdir -p test-output
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+
+# The suites the tests start run on one Redis above; a whole run also repeats the contract,
+# integration and chaos tests on a local Redis Cluster (3 primaries, 3 replicas, the queue in
+# 6 shards). With arguments, add `--redis-mode cluster` to them to choose.
+if [ "$#" -eq 0 ]; then
+  echo "==> contract, integration and chaos tests on a Redis Cluster (pytest --redis-mode cluster)"
+  .venv/bin/python -m pytest --redis-mode cluster -m "not browser" tests/contract tests/integration tests/faults/test_chaos.py
+fi

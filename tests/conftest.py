@@ -7,6 +7,7 @@ then talks to that package's gateway.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +15,24 @@ import httpx
 import pytest
 
 from chat_common.postgres_server import PostgresServer
-from chat_common.redis_server import RedisServer
+from chat_common.redis_server import RedisClusterServer, RedisServer
 from suite.processes import Suite
 from tests.model_server import ModelServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--redis-mode",
+        choices=["standalone", "cluster"],
+        help="the Redis every suite a test starts runs on (REDIS_MODE): with cluster, a local Redis Cluster "
+        "of 3 primaries and 3 replicas; `make test` runs the contract and integration tests on one too",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    mode = config.getoption("--redis-mode")
+    if mode:
+        os.environ["REDIS_MODE"] = mode  # read by suite.processes.Suite and every service it starts
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +52,15 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     client.flushall()
     client.close()
     yield redis_server.url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServer]:
+    """One real Redis Cluster (3 primaries, 3 replicas) for the session; tests that kill a node
+    start their own."""
+    cluster = RedisClusterServer(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from grpc import aio
 
 from chat_common import pb
 from chat_common.grpc.client import channel
-from chat_common.redis_client import connect, tagged
+from chat_common.redis_client import tagged
 from context_service.engine.semantic import unpack
 from suite.processes import Suite
 from tests.contract.conftest import start_suite
@@ -68,7 +68,7 @@ async def test_the_vectors_are_stored_with_the_turns_and_serve_after_a_restart(s
     ch = channel(semantic_backend.addr("context_service"), unary_timeout=30)
     sid = await long_session(pb.context_grpc.ContextServiceStub(ch))
     await ch.close()
-    redis = connect(semantic_backend.redis_url or "")
+    redis = semantic_backend.redis_client()
     try:
         stored = [json.loads(item) for item in await redis.lrange(tagged("ctx", sid, "turns"), 0, -1)]
     finally:

@@ -1,7 +1,9 @@
 """Never lose a message: a steady load while every part of the suite is killed and restarted.
 
 Each service is SIGKILLed mid-load and restarted; Redis is restarted once, and once loses
-everything (FLUSHALL, then a restart); PostgreSQL is SIGKILLed and restarted. Clients retry
+everything (FLUSHALL, then a restart); PostgreSQL is SIGKILLed and restarted. With
+`--redis-mode cluster` (as `make test` runs it too) the suite runs on a Redis Cluster, and a
+primary is killed instead. Clients retry
 with the same Idempotency-Key until a job is accepted, as the UI does. Then every accepted job
 must have ended (DONE or ERROR), and every history must hold each job once.
 """
@@ -52,6 +54,28 @@ def introduce(suite: Suite, sessions: list[str], load: Load) -> dict[str, str]:
     return names
 
 
+def restart_redis(suite: Suite, flush: bool) -> None:
+    """Restarts Redis (the AOF is flushed on shutdown), after a FLUSHALL with `flush`: every job
+    in flight, event log and queue entry is gone. On a cluster (`--redis-mode cluster`): a
+    primary is SIGKILLed and restarted, after a FLUSHALL of every primary with `flush`."""
+    if suite.redis_cluster is not None:
+        if flush:
+            with redis.RedisCluster(host="127.0.0.1", port=suite.redis_cluster.nodes[0].port) as cluster:
+                cluster.flushall()
+        primary = suite.redis_cluster.node(suite.redis_cluster.primary_ports()[0])
+        primary.kill()
+        time.sleep(1)
+        primary.start()
+        return
+    assert suite.redis is not None
+    if flush:
+        with redis.Redis(port=suite.redis.port) as client:
+            client.flushall()
+    suite.redis.stop()
+    time.sleep(1)
+    suite.restart("redis")
+
+
 @pytest.mark.slow
 def test_no_message_is_lost_while_parts_are_killed(tmp_path: Path) -> None:
     suite = Suite(
@@ -74,17 +98,11 @@ def test_no_message_is_lost_while_parts_are_killed(tmp_path: Path) -> None:
         for victim in VICTIMS:
             time.sleep(3)
             log.info("killing %s", victim)
-            if victim == "redis":
-                suite.redis.stop()  # a restart: the AOF is flushed on shutdown
-                time.sleep(1)
-            elif victim == "redis-flushall":
-                victim = "redis"
-                with redis.Redis(port=suite.redis.port) as client:
-                    client.flushall()  # every job in flight, event log and queue entry is gone
-                suite.redis.stop()
+            if victim.startswith("redis"):
+                restart_redis(suite, flush=victim == "redis-flushall")
             else:
                 suite.kill(victim)
-            suite.restart(victim)
+                suite.restart(victim)
         load.join(timeout=300)
         assert len(load.accepted) == JOBS + SESSIONS
 
