@@ -16,6 +16,7 @@ from chat_common.redis_client import connect
 from chat_common.redis_server import RedisClusterServer
 from gateway.ratelimit import RateLimiter, owner_counter
 from inference_service.cooldown import Cooldown
+from job_service.keys import wake_channel
 from job_service.store import DONE
 from job_service.wakeups import WakeHub
 from tests.unit.jobs.conftest import Stores, open_stores
@@ -95,6 +96,7 @@ async def test_wake_ups_reach_a_subscriber_from_every_primary(stores: Stores, re
     hub = WakeHub(stores.redis)
     await hub.start()
     try:
+        await until_subscribed(hub, stores.redis)
         created = [await create(stores.jobs, f"m{n}") for n in range(12)]
         assert len({primary_of(redis_cluster, stores.store.keys.job(job.id)) for job in created}) == 3
         async with asyncio.TaskGroup() as group:
@@ -102,6 +104,19 @@ async def test_wake_ups_reach_a_subscriber_from_every_primary(stores: Stores, re
                 group.create_task(woken_by_an_event(hub, stores, job.id))
     finally:
         await hub.stop()
+
+
+async def until_subscribed(hub: WakeHub, redis: Redis) -> None:
+    """The hub's subscription is sent when `start` returns, but may not be in force yet."""
+    async with hub.waiter("probe") as waiter:
+        for _ in range(100):
+            await redis.publish(wake_channel("probe"), "0:")
+            try:
+                await asyncio.wait_for(waiter.woken.wait(), timeout=0.05)
+                return
+            except TimeoutError:
+                continue
+    raise AssertionError("the hub never received a message")
 
 
 async def woken_by_an_event(hub: WakeHub, stores: Stores, job_id: str) -> None:
