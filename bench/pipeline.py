@@ -2,6 +2,7 @@
 
     python -m bench.pipeline [--jobs 1000] [--rounds 3] [--concurrency 32] [--rates 50,100,150]
     python -m bench.pipeline --rates "" --replicas "" job_service=2   (side by side)
+    python -m bench.pipeline --rates "" --redis standalone cluster:1 cluster:6
 
 Runs the whole suite as real processes with the instant benchmark provider, so what is
 measured is the suite itself: gateway, gRPC hops, Redis queue and event log, context build.
@@ -16,6 +17,8 @@ Two loads, one after the other on the same suite:
 
 `--replicas` takes one or more layouts (`python -m suite --replicas` syntax; "" is one process
 of each) and measures each on its own suite, one after the other, then prints them side by side.
+`--redis` does the same for Redis setups: `standalone` (one redis-server), or `cluster:N` (the
+suite's own Redis Cluster of 3 primaries and 3 replicas, the queue in N shards).
 """
 
 from __future__ import annotations
@@ -160,13 +163,25 @@ async def run(suite: Suite, jobs: int, rounds: int, concurrency: int, rates: lis
     return lines
 
 
-def measure(args: argparse.Namespace, layout: str, rates: list[float]) -> tuple[list[str], dict[str, float]]:
-    """One layout of replicas on its own suite: the report's lines and each process's RSS."""
+def redis_env(setup: str) -> dict[str, str]:
+    """The suite's settings for a `--redis` setup: "standalone" or "cluster:<shards>"."""
+    if setup == "standalone":
+        return {"REDIS_MODE": "standalone"}
+    mode, _, shards = setup.partition(":")
+    if mode != "cluster" or not shards.isdigit() or int(shards) < 1:
+        raise ValueError(f"--redis: {setup!r} is neither standalone nor cluster:<shards>")
+    return {"REDIS_MODE": "cluster", "JOB_QUEUE_SHARDS": shards}
+
+
+def measure(args: argparse.Namespace, layout: str, redis: str, rates: list[float]) -> tuple[list[str], dict[str, float]]:
+    """One layout of replicas on one Redis setup, on its own suite: the report's lines and each
+    process's RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         suite = Suite(
             data_dir=Path(tmp),
             replicas=parse_replicas(layout),
             env={
+                **redis_env(redis),
                 "PROVIDERS": "instant",
                 "LOG_LEVEL": args.log_level,
                 "JOB_WORKERS": str(args.job_workers),
@@ -191,16 +206,25 @@ def main() -> None:
     parser.add_argument(
         "--replicas", nargs="*", default=[""], help='layouts to compare, e.g. "" job_service=2 (each on its own suite)'
     )
+    parser.add_argument(
+        "--redis", nargs="+", default=["standalone"], help="Redis setups to compare: standalone, cluster:<queue shards>"
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
     layouts = args.replicas or [""]
     for layout in layouts:
         parse_replicas(layout)  # a typo fails now, not after the first layout's run
-    reports = [(layout, *measure(args, layout, rates)) for layout in layouts]
+    for setup in args.redis:
+        redis_env(setup)
+    reports = [
+        (f"{setup}; {layout or 'one process of each'}", *measure(args, layout, setup, rates))
+        for setup in args.redis
+        for layout in layouts
+    ]
     print(f"machine: {machine()}")
     print(f"pipeline: instant provider, JOB_WORKERS={args.job_workers} per job-service process, LOG_LEVEL={args.log_level}")
-    for layout, lines, memory in reports:
-        print(f"-- replicas: {layout or 'one process of each'}")
+    for name, lines, memory in reports:
+        print(f"-- redis and replicas: {name}")
         for line in lines:
             print(line)
         print("RSS after load: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in memory.items()))
