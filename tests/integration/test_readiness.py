@@ -34,7 +34,7 @@ def resume(pid: int) -> None:
 def test_readyz_names_a_hung_part_within_its_bound_and_recovers(own_suite: Suite, part: str) -> None:
     if part == "redis":
         if own_suite.redis_cluster is not None:
-            pytest.skip("a cluster has no one Redis to pause: tests/faults/test_redis_cluster_failover.py stops a node")
+            pytest.skip("a cluster has no one Redis to pause: tests/faults/test_redis_failover.py kills a node")
         assert own_suite.redis is not None and own_suite.redis.process is not None
         pid = own_suite.redis.process.pid
     else:
