@@ -3,10 +3,11 @@
 A worker claims an entry, heart-beats it while it works, and acknowledges it when the
 job has ended. Entries of a dead worker go idle and are reclaimed with XAUTOCLAIM.
 
-With several shards (a Redis Cluster spreads them over its primaries), each worker task has a
-home shard it waits on; before waiting it takes what the other shards hold, so every shard is
-served by every process, and a job on a shard without a waiting worker waits at most
-`poll_ms` while the workers are idle.
+With several shards (a Redis Cluster spreads them over its primaries), each worker task waits
+on a home shard, and after a wait that found nothing takes what the other shards hold. A
+process with at least as many workers as shards waits on every shard (the worker's homes are
+consecutive), so its workers wait long; one with fewer waits `poll_ms` at a time, so a job on a
+shard nobody waits on waits at most that while the workers are idle.
 """
 
 from __future__ import annotations
@@ -60,14 +61,15 @@ class JobQueue:
                     raise
 
     async def claim(self, block_ms: int, home: int = 0) -> Entry | None:
-        """The next entry: first from the other shards without waiting, then from `home`,
-        waiting up to `block_ms` (`poll_ms` when other shards need looking at again)."""
+        """The next entry: from `home`, waiting up to `block_ms`, else from the other shards in
+        turn without waiting. Under load the home shard has one at once: one round trip."""
         home %= self.shards
+        entry = await self._read(home, block_ms)
         for step in range(1, self.shards):
-            entry = await self._read((home + step) % self.shards, None)
             if entry is not None:
-                return entry
-        return await self._read(home, block_ms if self.shards == 1 else min(block_ms, self.poll_ms))
+                break
+            entry = await self._read((home + step) % self.shards, None)
+        return entry
 
     async def _read(self, shard: int, block_ms: int | None) -> Entry | None:
         try:

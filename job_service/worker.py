@@ -78,6 +78,9 @@ class Worker:
         # An idle entry is reclaimable after the visibility timeout; looking 4x as often is enough.
         self._reclaim_interval = min(1.0, settings.job_visibility_timeout_s / 4)
         self._reclaim_at = 0.0
+        # A process waiting on every shard can wait long; one with fewer workers than shards
+        # looks at the others often (job_service/queue.py).
+        self._wait_ms = 1000 if settings.job_workers >= queue.shards else queue.poll_ms
         # Entries being worked on, heart-beaten together by one task per process.
         self._in_flight: dict[str, Entry] = {}
         # Work after a job ended (titles), kept referenced until done.
@@ -90,7 +93,7 @@ class Worker:
 
     def start(self) -> None:
         # Home shards: consecutive from a random one, so a process with as many workers as
-        # shards waits on every shard, and processes together cover them however many there are.
+        # shards waits on every shard.
         first = random.randrange(self.queue.shards)
         for n in range(self.settings.job_workers):
             self._tasks.append(asyncio.create_task(self._loop(home=first + n), name=f"worker-{n}"))
@@ -120,7 +123,7 @@ class Worker:
     async def _loop(self, home: int) -> None:
         while not self._stopping.is_set():
             try:
-                entry = await self._reclaim() or await self.queue.claim(block_ms=1000, home=home)
+                entry = await self._reclaim() or await self.queue.claim(block_ms=self._wait_ms, home=home)
                 if entry is not None:
                     await self.process(entry)
             except asyncio.CancelledError:
