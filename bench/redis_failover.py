@@ -29,7 +29,7 @@ def measure(mode: str, jobs: int) -> str:
         return (
             f"{mode:9} promoted after {outcome.promoted_s:4.1f} s | longest POST {outcome.longest_post_s:4.1f} s | "
             f"accepted {outcome.accepted}, done {outcome.states['done']}, error {outcome.states['error']} | "
-            f"each reply once: {once}"
+            f"each reply once: {once}" + "".join(f"\n          error: {error}" for error in outcome.errors)
         )
 
 

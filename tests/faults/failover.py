@@ -48,6 +48,7 @@ class Outcome:
     longest_post_s: float  # the longest single POST /messages a client waited
     accepted: int
     states: Counter[str]
+    errors: list[str]  # the error of each job that ended in ERROR
     load: Load
     suite: Suite
 
@@ -160,9 +161,10 @@ def failover(mode: str, data_dir: Path, jobs: int = 150, sessions: int = 6, kill
         promoted_s = wait_for(lambda: setup.promoted(running), "the failover")  # type: ignore[union-attr]
         log.info("%s: a replica served as primary %.1f s after the kill", mode, promoted_s)
         load.join(timeout=300)
-        states = summary(load.final_states(within_s=120))
+        final = load.final_states(within_s=120)
+        errors = [error for status, error in final.values() if status == "error"]
         posts = [seconds for what, seconds, _ in load.requests if what == "POST /messages"]
-        yield Outcome(mode, promoted_s, max(posts), len(load.accepted), states, load, suite)
+        yield Outcome(mode, promoted_s, max(posts), len(load.accepted), summary(final), errors, load, suite)
     finally:
         if suite is not None:
             suite.stop()
