@@ -33,6 +33,11 @@ _PR_SET_PDEATHSIG = 1
 # server binds it, as CI saw once ("address already in use").
 _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 _LOWEST_PORT = 20000
+# A port handed out is free until its server binds it, a second or two later: meanwhile it is
+# not handed out again (a suite draws the ports of all its parts before any binds; CI saw two
+# parts given one port).
+_HANDED_OUT: dict[int, float] = {}
+_HELD_S = 120.0
 
 
 def free_port(also_free_above: int = 0) -> int:
@@ -44,9 +49,15 @@ def free_port(also_free_above: int = 0) -> int:
         first_ephemeral = 0
     room = first_ephemeral - also_free_above - _LOWEST_PORT
     if room >= 1000:
+        now = time.monotonic()
+        for port, at in list(_HANDED_OUT.items()):
+            if now - at > _HELD_S:
+                del _HANDED_OUT[port]
         for _ in range(200):
             port = _LOWEST_PORT + secrets.randbelow(room)
-            if _bindable(port) and (not also_free_above or _bindable(port + also_free_above)):
+            wanted = [port, port + also_free_above] if also_free_above else [port]
+            if all(p not in _HANDED_OUT and _bindable(p) for p in wanted):
+                _HANDED_OUT.update(dict.fromkeys(wanted, now))
                 return port
     if also_free_above:
         raise RuntimeError(f"no free port pair {also_free_above} apart below {first_ephemeral}")
