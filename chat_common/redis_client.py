@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.connection import Connection, parse_url
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ExponentialWithJitterBackoff
@@ -43,24 +43,6 @@ log = logging.getLogger("chat_common.redis_client")
 T = TypeVar("T")
 # A cluster that is electing a new primary answers CLUSTERDOWN or TRYAGAIN for a moment.
 TRANSIENT = (RedisConnectionError, RedisTimeoutError, ClusterDownError, TryAgainError)
-
-
-class BrokenWriteIsConnectionError(Connection):
-    """redis-py 8.1 lets a write to a connection the peer has closed raise the event loop's own
-    error (uvloop, which every service runs on: RuntimeError "the handler is closed"; redis-py
-    issue 4287): it is a broken connection, raised as one so redis-py's retries and ours apply.
-    Seen when a Redis Cluster primary was killed."""
-
-    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
-        try:
-            await super().send_packed_command(command, check_health)
-        except (RuntimeError, TypeError, AttributeError) as exc:
-            # redis-py packs the commands itself: these come from the transport, not the data.
-            raise RedisConnectionError(f"the connection closed while writing to it ({exc})") from exc
-
-
-class _SentinelConnection(BrokenWriteIsConnectionError, SentinelManagedConnection):
-    pass
 
 
 def connect(
@@ -84,19 +66,19 @@ def connect(
         retry=Retry(
             ExponentialWithJitterBackoff(base=0.05, cap=0.5),
             retries=connection_retries,
-            # A reset socket is an OSError, not a RedisError: redis-py's hint is narrower than Retry.
-            supported_errors=(RedisConnectionError, ConnectionResetError),  # type: ignore[arg-type]
+            # A reset socket is an OSError, not a RedisError.
+            supported_errors=(RedisConnectionError, ConnectionResetError),
         ),
     )
     if cluster_nodes is not None:
         return _cluster(url, options, cluster_nodes)
     if not sentinels:
-        return Redis.from_url(url, connection_class=BrokenWriteIsConnectionError, **options)
+        return Redis.from_url(url, **options)
     credentials: dict[str, Any] = {key: value for key, value in parse_url(url).items() if key in ("db", "username", "password")}
-    timeouts = {"socket_timeout": socket_timeout_s, "socket_connect_timeout": min(2.0, socket_timeout_s)}
-    watchers = Sentinel(list(sentinels), sentinel_kwargs=timeouts, **timeouts)  # type: ignore[no-untyped-call]
+    timeouts: dict[str, Any] = {"socket_timeout": socket_timeout_s, "socket_connect_timeout": min(2.0, socket_timeout_s)}
+    watchers = Sentinel(list(sentinels), sentinel_kwargs=timeouts, **timeouts)
     primary: Redis = watchers.master_for(
-        sentinel_master, redis_class=Redis, connection_class=_SentinelConnection, **options, **credentials
+        sentinel_master, redis_class=Redis, connection_class=SentinelManagedConnection, **options, **credentials
     )
     return primary
 
@@ -113,10 +95,6 @@ def _cluster(url: str, options: dict[str, Any], nodes: Sequence[tuple[str, int]]
         client = RedisCluster(startup_nodes=[ClusterNode(host, port) for host, port in nodes], **options, **credentials)
     else:
         client = RedisCluster.from_url(url, **options)
-    # RedisCluster takes no connection class: its nodes, known and discovered, get theirs here.
-    client.connection_kwargs["connection_class"] = BrokenWriteIsConnectionError
-    for node in client.nodes_manager.startup_nodes.values():
-        node.connection_class = BrokenWriteIsConnectionError
     return cast(Redis, client)
 
 

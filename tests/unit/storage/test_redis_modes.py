@@ -8,11 +8,10 @@ import pytest
 import uvloop
 from pydantic import ValidationError
 from redis.asyncio.cluster import RedisCluster
-from redis.asyncio.connection import Connection
 from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from chat_common.redis_client import BrokenWriteIsConnectionError, connect, parse_addresses, slot_groups
+from chat_common.redis_client import connect, parse_addresses, slot_groups
 from chat_common.settings import ServiceSettings
 from job_service.settings import JobSettings
 
@@ -88,31 +87,20 @@ def test_an_address_must_be_host_and_port(bad):
         ServiceSettings(redis_mode="cluster", redis_cluster_nodes=bad)
 
 
-@pytest.mark.parametrize("connection_class", [BrokenWriteIsConnectionError, Connection])
-def test_a_write_to_a_connection_the_peer_closed_is_a_connection_error(redis_server, connection_class):
-    """On uvloop, as the services run, redis-py 8.1's own Connection leaks the loop's RuntimeError."""
+def test_a_write_to_a_connection_the_peer_closed_is_a_connection_error(redis_server):
+    """On uvloop, as the services run, redis-py 8.1 leaked the loop's RuntimeError here (its
+    issue 4287), which ended a job in ERROR when a cluster primary was killed: 8.2 is the floor."""
 
     async def write_after_a_reset() -> None:
-        connection = connection_class(host="127.0.0.1", port=redis_server.port, socket_timeout=2)
-        await connection.connect()
-        connection._writer.transport.abort()  # as when the peer resets the connection
-        await asyncio.sleep(0.01)
-        await connection.send_command("PING")
+        client = connect(redis_server.url, connection_retries=0)
+        try:
+            await client.ping()
+            connection = client.connection_pool._available_connections[0]
+            connection._writer.transport.abort()  # as when the peer resets the connection
+            await asyncio.sleep(0.01)
+            await connection.send_command("PING")
+        finally:
+            await client.aclose()
 
-    if connection_class is Connection:
-        with pytest.raises(RuntimeError, match="closed"):
-            uvloop.run(write_after_a_reset())
-    else:
-        with pytest.raises(RedisConnectionError):
-            uvloop.run(write_after_a_reset())
-
-
-async def test_every_node_of_a_cluster_gets_the_connection_that_reports_a_broken_write(redis_cluster):
-    client = connect(redis_cluster.url, cluster_nodes=[])
-    try:
-        await client.ping()
-        nodes = client.nodes_manager.nodes_cache.values()
-        assert len(nodes) == 3, "the three primaries, discovered from one node"
-        assert {node.connection_class for node in nodes} == {BrokenWriteIsConnectionError}
-    finally:
-        await client.aclose()
+    with pytest.raises(RedisConnectionError):
+        uvloop.run(write_after_a_reset())
