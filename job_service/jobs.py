@@ -116,8 +116,9 @@ class Jobs:
             await self.store.enqueue([InFlight.of(outcome.job, carrier, self.store.keys)])
         return outcome
 
-    async def branch(self, job: pb.jobs.Job) -> list[str]:
-        """The exchanges before `job` on its branch, oldest first."""
+    async def branch(self, job: pb.jobs.Job, until: float) -> list[str]:
+        """The exchanges before `job` on its branch, oldest first; retried while PostgreSQL is
+        unreachable, until the monotonic time `until` (the job's deadline)."""
         if not job.parent_id:
             return []
 
@@ -125,7 +126,7 @@ class Jobs:
             async with self.engine.connect() as conn:
                 return await self.messages.branch(conn, job.parent_id)
 
-        return await read()
+        return await retry_database(read, "reading a branch", until)
 
     async def select(self, owner: str, message_id: str) -> str:
         """Shows the newest branch through `message_id`; returns its conversation's id."""

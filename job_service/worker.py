@@ -22,6 +22,7 @@ from grpc import aio
 from opentelemetry import propagate, trace
 
 from chat_common import pb
+from chat_common.database import transient as database_transient
 from chat_common.errors import ErrorCode
 from chat_common.grpc.retry import retry_idempotent
 from chat_common.grpc.status import reason_of
@@ -178,11 +179,8 @@ class Worker:
             # Reading an upload has limits of its own (FILE_READ_TIMEOUT_S): a long scan must
             # not eat the time the assistant has to answer.
             source = await self._ingest(job)
-            async with asyncio.timeout(self.settings.job_deadline_s):
-                result = await self._run(job, source)
+            result = await self._run_within_deadline(job, source)
             outcome: tuple[int, pb.jobs.JobResult | None, str] = (DONE, result, "")
-        except TimeoutError:
-            outcome = (ERROR, None, f"The assistant did not answer within {self.settings.job_deadline_s:.0f} seconds.")
         except JobFailed as exc:
             outcome = (ERROR, None, str(exc))
         except aio.AioRpcError as exc:
@@ -197,8 +195,11 @@ class Worker:
                 await self._retry_later(entry, attempt)
                 return
             outcome = (ERROR, None, "The assistant stopped responding. Please try again.")
-        except Exception:
-            log.exception("attempt %d failed unexpectedly", attempt)
+        except Exception as exc:
+            if isinstance(exc, TRANSIENT) or database_transient(exc):  # a store out of reach for longer than a step waited
+                log.warning("attempt %d failed (%s: %s); job requeued", attempt, type(exc).__name__, exc)
+            else:
+                log.exception("attempt %d failed unexpectedly", attempt)
             if attempt < self.settings.job_max_attempts:
                 await self._retry_later(entry, attempt)
                 return
@@ -298,6 +299,18 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - looked for again next interval
                 log.warning("looking for stop requests failed (%s)", exc)
 
+    async def _run_within_deadline(self, job: pb.jobs.Job, source: Ingested) -> pb.jobs.JobResult:
+        """`_run`, cut off at the job's deadline. A TimeoutError from a step inside (a store
+        that timed out) is not the deadline, and is raised as it is."""
+        deadline_s = self.settings.job_deadline_s
+        try:
+            async with asyncio.timeout(deadline_s) as bound:
+                return await self._run(job, source)
+        except TimeoutError:
+            if bound.expired():
+                raise JobFailed(f"The assistant did not answer within {deadline_s:.0f} seconds.") from None
+            raise
+
     async def _run(self, job: pb.jobs.Job, source: Ingested) -> pb.jobs.JobResult:
         started = time.perf_counter()
 
@@ -321,7 +334,7 @@ class Worker:
             if reason_of(exc) != ErrorCode.BRANCH_CHANGED:
                 raise
             # The memory holds another branch (a regenerated, edited or chosen alternative).
-            build.branch_turn_ids.extend(await self.jobs.branch(job))
+            build.branch_turn_ids.extend(await self.jobs.branch(job, deadline))
             build.set_branch = True
             context = await self._idempotent("BuildContext", self.context.BuildContext, build, deadline)
         request = pb.inference.GenerateRequest(

@@ -398,6 +398,43 @@ async def test_a_step_that_never_answers_ends_the_job_when_its_deadline_passes(p
     assert len(context.timeouts) >= 3
 
 
+async def test_a_job_that_outlives_its_deadline_ends_saying_so(parts) -> None:
+    redis, store, queue, jobs = parts
+    slow = SlowInference(seconds=6.0)
+    worker = make_worker(jobs, queue, FakeContext(), slow, job_deadline_s=1.0, inference_idle_timeout_s=30)
+    job = await create(jobs)
+    started = time.monotonic()
+    await worker.process(await queue.claim(100))
+    assert time.monotonic() - started < 3.0
+    final = await store.load(job.id)
+    assert final.status == ERROR and final.error == "The assistant did not answer within 1 seconds."
+
+
+@dataclass
+class TimingOutStoreContext(FakeContext):
+    """A BuildContext whose first call fails with a TimeoutError of its own (as a database
+    statement that timed out), long before the job's deadline."""
+
+    async def BuildContext(self, request, **kwargs):
+        self.calls += 1
+        if self.calls == 1:
+            raise TimeoutError()
+        return await super().BuildContext(request, **kwargs)
+
+
+async def test_a_timeout_inside_a_step_is_not_the_jobs_deadline_and_the_job_is_tried_again(parts) -> None:
+    redis, store, queue, jobs = parts
+    context = TimingOutStoreContext()
+    worker = make_worker(jobs, queue, context, FakeInference(reply("ok")), job_deadline_s=60)
+    job = await create(jobs)
+    await worker.process(await queue.claim(100))
+    assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
+    assert await redis.xlen(KEYS.queue(0)) == 1, "the job was put back on the queue"
+    await worker.process(await queue.claim(100))
+    final = await store.load(job.id)
+    assert final.status == DONE and final.attempts == 2 and final.result.reply == "ok"
+
+
 async def test_a_reply_without_usage_counts_its_prompt_with_the_context_services_count(parts) -> None:
     redis, store, queue, jobs = parts
     worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("one", "two")))
