@@ -427,6 +427,8 @@ class Worker:
                         await self._finish(job, ERROR, error="The job made no progress and was stopped. Please try again.")
                     elif job is None:
                         await self.store.forget_active(job_id)
+            except TRANSIENT as exc:
+                log.warning("reaper pass failed (%s); trying again next interval", exc)
             except Exception:
                 log.exception("reaper pass failed")
 
