@@ -110,6 +110,16 @@ async def until_status(store: JobStore, job_id: str, status: int, timeout_s: flo
         await asyncio.sleep(0.05)
 
 
+async def requeued_then_done(parts, worker: Worker, job: pb.jobs.Job) -> pb.jobs.Job:
+    """Runs the job's first attempt, which must put it back on the queue, then its second."""
+    redis, store, queue, _ = parts
+    await worker.process(await queue.claim(100))
+    assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
+    assert await redis.xlen(KEYS.queue(0)) == 1, "the job was put back on the queue"
+    await worker.process(await queue.claim(100))
+    return await store.load(job.id)
+
+
 async def test_a_job_ends_done_with_the_streamed_reply(parts) -> None:
     redis, store, queue, jobs = parts
     context = FakeContext()
@@ -151,11 +161,7 @@ async def test_an_unavailable_inference_service_requeues_then_succeeds(parts) ->
     redis, store, queue, jobs = parts
     worker = make_worker(jobs, queue, FakeContext(), FakeInference(reply("ok"), fail_times=1))
     job = await create(jobs)
-    await worker.process(await queue.claim(100))
-    assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
-    assert await redis.xlen(KEYS.queue(0)) == 1, "the job was put back on the queue"
-    await worker.process(await queue.claim(100))
-    final = await store.load(job.id)
+    final = await requeued_then_done(parts, worker, job)
     assert final.status == DONE and final.attempts == 2
 
 
@@ -427,11 +433,7 @@ async def test_a_timeout_inside_a_step_is_not_the_jobs_deadline_and_the_job_is_t
     context = TimingOutStoreContext()
     worker = make_worker(jobs, queue, context, FakeInference(reply("ok")), job_deadline_s=60)
     job = await create(jobs)
-    await worker.process(await queue.claim(100))
-    assert (await store.load(job.id)).status == pb.common.JOB_STATUS_PROCESSING
-    assert await redis.xlen(KEYS.queue(0)) == 1, "the job was put back on the queue"
-    await worker.process(await queue.claim(100))
-    final = await store.load(job.id)
+    final = await requeued_then_done(parts, worker, job)
     assert final.status == DONE and final.attempts == 2 and final.result.reply == "ok"
 
 
