@@ -65,5 +65,5 @@ if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
 fi
 echo "==> installing llama-cpp-python $VERSION ($KEY)"
 "$PYTHON" -m pip install --quiet --no-cache-dir --force-reinstall --no-deps "$WHEELS"/llama_cpp_python-*.whl
-"$PYTHON" -m pip install --quiet "$(ls "$WHEELS"/llama_cpp_python-*.whl)[server]"
+"$PYTHON" -m pip install --quiet -c scripts/constraints.txt "$(ls "$WHEELS"/llama_cpp_python-*.whl)[server]"
 echo "$KEY" > "$STAMP"

